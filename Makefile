@@ -1,0 +1,72 @@
+# Tribune — two commands: `make run` serves the demo site, `make test` runs every test.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first interpreter that is Python 3.12 or newer. With pyenv, .python-version
+# (3.12) makes plain `python3` the right one inside the repository.
+PYTHON ?= $(shell for candidate in python3 python3.14 python3.13 python3.12; do \
+	if command -v $$candidate >/dev/null 2>&1 && \
+	   $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	   echo $$candidate; break; fi; done)
+
+.PHONY: run test venv lint messages bench clean help
+
+help:
+	@echo "make run    — installe, migre, charge la démo et sert http://$(HOST):$(PORT)"
+	@echo "make test   — installe et lance toute la suite de tests"
+	@echo "make lint   — ruff, contrat de dépendances, migrations manquantes"
+	@echo "make messages — régénère et compile les traductions (gettext requis)"
+	@echo "make bench  — lance les mesures de benchmarks/"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Tribune a besoin de Python 3.12 ou plus récent, introuvable ici."; \
+		echo "Installez-le (par exemple : pyenv install 3.12 && pyenv local 3.12,"; \
+		echo "ou apt-get install python3.12 python3.12-venv), puis relancez make."; \
+		exit 1; fi
+	@echo "Création de l'environnement virtuel avec $$($(PYTHON) --version)…"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstalled only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+		echo "$(VENV) utilise $$($(BIN)/python --version) : il faut Python 3.12 ou plus."; \
+		echo "Supprimez $(VENV) (rm -rf $(VENV)) et relancez make."; exit 1; }
+	@echo "Installation des dépendances…"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	@$(MANAGE) preflight
+	@$(MANAGE) migrate --noinput
+	@$(MANAGE) load_demo --if-empty
+	@echo
+	@echo "Tribune : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off
+
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(MANAGE) makemigrations --check --dry-run
+
+messages: venv
+	$(MANAGE) makemessages --locale fr --ignore "$(VENV)/*" --ignore "var/*" --no-obsolete
+	$(MANAGE) compilemessages --locale fr --ignore "$(VENV)/*"
+
+bench: venv
+	$(BIN)/python benchmarks/pages.py
+
+clean:
+	rm -rf $(VENV) var/static var/test-tribune.sqlite3* .pytest_cache .ruff_cache

@@ -1,0 +1,350 @@
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms import queries
+from cms.blocks import BodyBlock
+from cms.forms import ConsultationFilterForm
+from cms.validators import validate_primary_colour
+
+
+class Status(models.TextChoices):
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ParticipationPeriod(models.Model):
+    """A page that opens and closes for participation; its status follows the dates.
+
+    Lives in cms so listings can filter on it without cms importing participation.
+    """
+
+    opens_at = models.DateTimeField(_("opens at"), db_index=True)
+    closes_at = models.DateTimeField(
+        _("closes at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Leave empty for a consultation without an end date."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def status_at(self, when) -> Status:
+        if when < self.opens_at:
+            return Status.UPCOMING
+        if self.closes_at is not None and when >= self.closes_at:
+            return Status.CLOSED
+        return Status.OPEN
+
+    @property
+    def status(self) -> Status:
+        return self.status_at(timezone.now())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.OPEN
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError(
+                {"closes_at": _("The closing date must come after the opening date.")}
+            )
+
+
+class HomePage(Page):
+    intro = models.TextField(_("introduction"), blank=True)
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.ConsultationIndexPage", "cms.NewsIndexPage", "cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        sections = list(
+            queries.public(
+                self.get_children().live().type(ConsultationIndexPage, NewsIndexPage), request
+            ).specific()
+        )
+        consultation_index = next(
+            (p for p in sections if isinstance(p, ConsultationIndexPage)), None
+        )
+        news_index = next((p for p in sections if isinstance(p, NewsIndexPage)), None)
+        context["consultation_index"] = consultation_index
+        context["news_index"] = news_index
+        if consultation_index:
+            for status, size in ((Status.OPEN, 6), (Status.UPCOMING, 3), (Status.CLOSED, 3)):
+                context[f"{status}_consultations"] = consultation_index.consultations(
+                    status, request=request
+                )[:size]
+        if news_index:
+            context["latest_news"] = news_index.news(request)[:3]
+        return context
+
+
+class ConsultationIndexPage(Page):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    # By string, like subpage_types: cms never imports participation (DESIGN.md).
+    listing_model = "participation.ConsultationPage"
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["participation.ConsultationPage"]
+
+    class Meta:
+        verbose_name = _("consultation index")
+
+    def consultations(self, status=None, theme=None, request=None):
+        model = apps.get_model(self.listing_model)
+        return queries.consultations(
+            model, parent=self, status=status, theme=theme, request=request
+        )
+
+    def themes(self, request=None):
+        return queries.themes(apps.get_model(self.listing_model), parent=self, request=request)
+
+    def get_context(self, request, *args, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context(request, *args, **kwargs)
+        themes = self.themes(request)
+        form = ConsultationFilterForm(request.GET, themes=themes)
+        filters = form.valid_filters()
+        listing = queries.paginate(
+            self.consultations(**filters, request=request),
+            request.GET.get("page"),
+            settings.TRIBUNE_CONSULTATIONS_PER_PAGE,
+        )
+        context.update(
+            form=form,
+            filters=filters,
+            themes=themes,
+            listing=listing,
+            filter_errors=form.filter_errors() + listing.errors,
+            statuses=Status,
+        )
+        return context
+
+
+class StandardPage(Page):
+    """Legal and editorial pages: mentions légales, accessibilité, charte…"""
+
+    summary = models.TextField(_("summary"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("body"))
+
+    content_panels = [*Page.content_panels, FieldPanel("summary"), FieldPanel("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = ["cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("standard page")
+
+
+class NewsIndexPage(Page):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage"]
+
+    class Meta:
+        verbose_name = _("news index")
+
+    def news(self, request=None):
+        return (
+            queries.public(NewsPage.objects.child_of(self).live(), request)
+            .select_related("image")
+            .order_by("-date", "-pk")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        listing = queries.paginate(self.news(request), request.GET.get("page"), 10)
+        context.update(listing=listing, filter_errors=listing.errors)
+        return context
+
+
+class NewsPage(Page):
+    date = models.DateField(_("date"), default=timezone.localdate)
+    summary = models.TextField(_("summary"), max_length=400)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    image_alt = models.CharField(
+        _("alternative text of the image"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe what the image shows. Leave empty if it is only decorative."),
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("body"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading=_("Image")),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("news item")
+
+
+class AccessibilityStatus(models.TextChoices):
+    """The three statuses of the RGAA compliance statement (article 47, loi 2005-102)."""
+
+    FULL = "full", _("fully compliant")
+    PARTIAL = "partial", _("partially compliant")
+    NONE = "none", _("not compliant")
+
+
+@register_setting(icon="palette")
+class BrandingSettings(BaseSiteSetting):
+    site_name = models.CharField(_("site name"), max_length=100, default="Tribune")
+    institution_name = models.CharField(
+        _("institution name"),
+        max_length=150,
+        default="Ville de Démo",
+        help_text=_("Shown with official answers and in the legal notices."),
+    )
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        default="#1F4E79",
+        validators=[validate_primary_colour],
+        help_text=_(
+            "Background of buttons and of the header, under white text: its contrast with "
+            "white must reach 4.5:1."
+        ),
+    )
+
+    panels = [
+        FieldPanel("site_name"),
+        FieldPanel("institution_name"),
+        FieldPanel("tagline"),
+        FieldPanel("logo"),
+        FieldPanel("primary_colour"),
+    ]
+
+    class Meta:
+        verbose_name = _("branding")
+
+
+@register_setting(icon="list-ul")
+class NavigationSettings(BaseSiteSetting):
+    legal_notice_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("legal notice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("personal data"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("accessibility statement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    charter_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("moderation charter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_status = models.CharField(
+        _("accessibility compliance"),
+        max_length=10,
+        choices=AccessibilityStatus.choices,
+        default=AccessibilityStatus.PARTIAL,
+        help_text=_("As stated in the accessibility statement, shown in the footer."),
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("legal_notice_page"),
+                FieldPanel("privacy_page"),
+                FieldPanel("accessibility_page"),
+                FieldPanel("charter_page"),
+            ],
+            heading=_("Footer links"),
+        ),
+        FieldRowPanel([FieldPanel("accessibility_status"), FieldPanel("contact_email")]),
+    ]
+
+    class Meta:
+        verbose_name = _("navigation and footer")
+
+    FOOTER_FIELDS = ("legal_notice_page", "privacy_page", "accessibility_page", "charter_page")
+
+    @cached_property
+    def footer_pages(self) -> dict:
+        """{field: live page}, in one query rather than one per link."""
+        ids = {name: getattr(self, f"{name}_id") for name in self.FOOTER_FIELDS}
+        pages = Page.objects.live().in_bulk([pk for pk in ids.values() if pk])
+        return {name: pages[pk] for name, pk in ids.items() if pk in pages}
+
+    def footer_links(self):
+        return list(self.footer_pages.values())
+
+    def live_accessibility_page(self):
+        return self.footer_pages.get("accessibility_page")

@@ -1,0 +1,84 @@
+import logging
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from cms import health as health_checks
+from cms import queries
+
+logger = logging.getLogger(__name__)
+
+# What a dead database or Redis raises; turned into a French 503 page, not a 500.
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    UNAVAILABLE = (DatabaseError, RedisConnectionError, RedisTimeoutError, ConnectionError)
+except ImportError:  # pragma: no cover - redis is a dependency
+    UNAVAILABLE = (DatabaseError, ConnectionError)
+
+
+def search(request):
+    query = " ".join(request.GET.get("q", "").split())[:200]
+    results = Page.objects.none()
+    if query:
+        results = Page.objects.live().public().specific().search(query)
+    listing = queries.paginate(
+        results, request.GET.get("page"), settings.TRIBUNE_SEARCH_RESULTS_PER_PAGE
+    )
+    return TemplateResponse(
+        request,
+        "cms/search.html",
+        {"query": query, "listing": listing, "filter_errors": listing.errors if query else []},
+    )
+
+
+async def health(request):
+    """State of each service; 503 when one is down, for load balancers and monitoring."""
+    states = {name: state for name, (state, _error) in (await health_checks.states()).items()}
+    healthy = all(state == "up" for state in states.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "services": states},
+        status=200 if healthy else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+# --- Error pages -------------------------------------------------------------------------
+# They render templates that need no database, so they still work when it is down.
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    reason = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # Called while the exception is being handled: tell an outage from a bug.
+    if isinstance(sys.exception(), UNAVAILABLE):
+        return render(request, "503.html", status=503)
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    logger.info("CSRF failure on %s: %s", request.path, reason)
+    return render(
+        request,
+        "403_csrf.html",
+        {"retry_url": request.path, "title": _("Form expired")},
+        status=403,
+    )

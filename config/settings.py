@@ -1,0 +1,385 @@
+"""Tribune settings, chosen by environment variables only.
+
+Two configurations (see DESIGN.md):
+
+* embedded default (`make run`, `make test`): SQLite under var/, in-memory channel
+  layer, local-memory cache, e-mails on the console, tasks run immediately;
+* production-like, as soon as DATABASE_URL or REDIS_URL is set: PostgreSQL through
+  psycopg 3 and its pool, channels-redis, Redis cache, SMTP, tasks in the database
+  worker.
+
+docs/operations.md lists every variable.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.text("TRIBUNE_VAR_DIR") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DATABASE_URL = env.text("DATABASE_URL")
+REDIS_URL = env.text("REDIS_URL")
+PRODUCTION_LIKE = bool(DATABASE_URL or REDIS_URL)
+
+DEBUG = env.flag("DJANGO_DEBUG", default=not PRODUCTION_LIKE)
+
+SECRET_KEY = env.text("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.words("DJANGO_ALLOWED_HOSTS")
+if DEBUG:
+    # Development only: a fixed key keeps sessions across restarts of `make run`.
+    SECRET_KEY = SECRET_KEY or "dev-only-not-secret-tribune-0000000000000000000000000"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
+else:
+    missing = [
+        name
+        for name, value in (
+            ("DJANGO_SECRET_KEY", SECRET_KEY),
+            ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS),
+        )
+        if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "Tribune refuse de démarrer avec DEBUG désactivé sans "
+            + " ni ".join(missing)
+            + ". Définissez DJANGO_SECRET_KEY (au moins 50 caractères aléatoires, par exemple "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))") et '
+            "DJANGO_ALLOWED_HOSTS (les noms de domaine du site, séparés par des virgules)."
+        )
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY est trop courte : il faut au moins 50 caractères aléatoires."
+        )
+
+CSRF_TRUSTED_ORIGINS = env.words("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    # Tribune, top of the layering first (DESIGN.md).
+    "participation",
+    "cms",
+    "consent",
+    "accounts",
+    # Wagtail
+    "wagtail.contrib.settings",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.sitemaps",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    # Accounts
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    # Live updates, cookies, background tasks
+    "channels",
+    "cookie_consent",
+    "django_tasks",
+    "django_tasks_db",
+    # Django
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "cms.middleware.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cms.middleware.ContentSecurityPolicyMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI every sync view runs in a worker thread; without a pool two
+        # processes serve no more than one (DESIGN.md, "Measured").
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.number("DATABASE_POOL_MIN", 2),
+            "max_size": env.number("DATABASE_POOL_MAX", 20),
+            "timeout": 10,
+        }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "tribune.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers work while one writer commits; IMMEDIATE takes the
+                # write lock up front so concurrent writers wait instead of failing.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            # A file, not memory: the browser tests' server threads open their own
+            # connections and must see what the test committed.
+            "TEST": {"NAME": VAR_DIR / "test-tribune.sqlite3"},
+        }
+    }
+
+# The database `make run` uses; tests check they never write to it.
+TRIBUNE_DEVELOPMENT_DATABASE = DATABASES["default"]["NAME"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.append("django.contrib.postgres")  # Wagtail's full-text index
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, channel layer, tasks ----------------------------------------------------------
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "tribune"),
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            # The pub/sub layer was ~1.5x faster and lost nothing where the list-based
+            # layer dropped whole messages to its 60 s expiry (DESIGN.md, "Measured").
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "prefix": env.text("CHANNELS_PREFIX", "tribune"),
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Wagtail uses the django-tasks backport, Tribune uses django.tasks; both read TASKS.
+if PRODUCTION_LIKE and DATABASE_URL and not env.flag("TASKS_IMMEDIATE", False):
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# --- E-mail (Django 6.1 MAILERS) -------------------------------------------------------------
+
+if env.text("SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env.text("SMTP_HOST"),
+                "port": env.number("SMTP_PORT", 587),
+                "username": env.text("SMTP_USER"),
+                "password": env.text("SMTP_PASSWORD"),
+                "use_tls": env.flag("SMTP_TLS", True),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Tribune <ne-pas-repondre@tribune.localhost>")
+SERVER_EMAIL = env.text("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# --- Accounts ------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's own limits, kept in the cache (Redis in production, shared by all processes).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tribune"
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Internationalisation -----------------------------------------------------------------
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+WAGTAIL_I18N_ENABLED = False
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
+WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
+
+# --- Static and media files ----------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# In development WhiteNoise serves straight from the app folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# --- Wagtail -------------------------------------------------------------------------------
+
+WAGTAIL_SITE_NAME = "Tribune"
+WAGTAILADMIN_BASE_URL = env.text("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "txt", "xlsx"]
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Gravatar would send a hash of every staff e-mail to a third party (GDPR).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True  # "Mobilité" → /?theme=mobilite
+TAGGIT_CASE_INSENSITIVE = True
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # French stemming and stop words ("vélos" finds "vélo").
+    WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = "french"
+
+# --- Security ------------------------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"  # Wagtail's preview view opts itself into SAMEORIGIN.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.flag("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.number("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.flag("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = env.flag("DJANGO_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "cms.views.csrf_failure"
+
+# Django's built-in CSP. The site's own scripts carry the per-request nonce; nothing
+# inline runs without it. The Wagtail admin gets its own policy (cms.middleware).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+
+# --- Logging ---------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.channels.server": {"level": "WARNING"},
+        # One line per task and per page event drowns what matters; raise when debugging.
+        "django.tasks": {"level": env.text("LOG_LEVEL_TASKS", "WARNING")},
+        "django_tasks": {"level": env.text("LOG_LEVEL_TASKS", "WARNING")},
+        "wagtail": {"level": env.text("LOG_LEVEL_WAGTAIL", "WARNING")},
+    },
+}
+
+# --- Tribune -------------------------------------------------------------------------------
+
+TRIBUNE_CONSULTATIONS_PER_PAGE = 12
+TRIBUNE_SEARCH_RESULTS_PER_PAGE = 10

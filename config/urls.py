@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from cms import views as cms_views
+
+urlpatterns = [
+    path("health/", cms_views.health, name="health"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("compte/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("", include("cms.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's catch-all comes last: every other URL is a page of the tree.
+urlpatterns += [path("", include(wagtail_urls))]
+
+handler400 = "cms.views.bad_request"
+handler403 = "cms.views.permission_denied"
+handler404 = "cms.views.page_not_found"
+handler500 = "cms.views.server_error"

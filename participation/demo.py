@@ -1,0 +1,527 @@
+"""The demo site: "Ville de Démo", a fictional commune, in French.
+
+Idempotent: every object is looked up by a stable key (slug, e-mail) and created only
+when missing, so running it twice changes nothing and never overwrites edits.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from accounts import roles
+from accounts.models import User
+from cms.models import (
+    AccessibilityStatus,
+    BrandingSettings,
+    ConsultationIndexPage,
+    HomePage,
+    NavigationSettings,
+    NewsIndexPage,
+    NewsPage,
+    StandardPage,
+)
+from cms.permissions import grant_editorial_permissions
+from participation.models import ConsultationPage
+
+# Demo only: these passwords are published in the README.
+DEMO_PASSWORD = "demo-tribune-2026"  # noqa: S105 - published on purpose
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    display_name: str
+    role: str
+    superuser: bool = False
+
+
+ACCOUNTS = [
+    DemoAccount("citoyenne@demo.tribune.test", "Camille des Tilleuls", roles.CITIZENS),
+    DemoAccount("citoyen@demo.tribune.test", "Karim du Port", roles.CITIZENS),
+    DemoAccount("agent@demo.tribune.test", "Service mobilité", roles.AGENTS),
+    DemoAccount("moderation@demo.tribune.test", "Équipe modération", roles.MODERATORS),
+    DemoAccount("communication@demo.tribune.test", "Service communication", roles.COMMUNICATION),
+    DemoAccount("admin@demo.tribune.test", "Administration", roles.ADMINISTRATORS, superuser=True),
+]
+
+
+def paragraph(html: str) -> dict:
+    return {"type": "paragraph", "value": html}
+
+
+def heading(text: str, level: str = "h2") -> dict:
+    return {"type": "heading", "value": {"text": text, "level": level}}
+
+
+def faq(*pairs) -> dict:
+    return {
+        "type": "faq",
+        "value": {
+            "title": "Questions fréquentes",
+            "questions": [{"question": q, "answer": f"<p>{a}</p>"} for q, a in pairs],
+        },
+    }
+
+
+def key_figures(*pairs) -> dict:
+    return {
+        "type": "key_figures",
+        "value": {"figures": [{"figure": f, "caption": c} for f, c in pairs]},
+    }
+
+
+CONSULTATIONS = [
+    {
+        "slug": "plan-velo-2027",
+        "title": "Plan vélo 2027 : où voulez-vous de nouvelles pistes cyclables ?",
+        "summary": (
+            "La ville prévoit 12 km d'aménagements cyclables d'ici 2027. Dites-nous quels "
+            "trajets vous faites, où vous vous sentez en danger et ce qui vous ferait "
+            "prendre le vélo plus souvent."
+        ),
+        "themes": ["Mobilité", "Environnement"],
+        "opens": -20,
+        "closes": 40,
+        "colour": (31, 78, 121),
+        "body": [
+            heading("Pourquoi cette consultation ?"),
+            paragraph(
+                "<p>Un tiers des déplacements de moins de 3 km se font encore en voiture "
+                "à Démo. Le conseil municipal a voté en juin un budget de 4,2 millions "
+                "d'euros pour un réseau cyclable continu entre les quartiers, les écoles "
+                "et la gare.</p><p>Avant de dessiner les tracés, nous voulons connaître "
+                "vos trajets réels, les carrefours qui vous font peur et les "
+                "stationnements qui manquent.</p>"
+            ),
+            key_figures(
+                ("12 km", "de pistes prévues d'ici 2027"),
+                ("450", "places de stationnement vélo"),
+                ("4,2 M€", "de budget voté"),
+            ),
+            heading("Ce qui est déjà décidé"),
+            paragraph(
+                "<ul><li>La liaison gare – lycée Jean-Moulin sera la première réalisée.</li>"
+                "<li>Les pistes seront séparées de la circulation automobile sur les axes à "
+                "50 km/h.</li></ul>"
+            ),
+            faq(
+                (
+                    "Qui peut participer ?",
+                    "Toute personne qui vit, travaille ou étudie à Démo, à partir de 15 ans.",
+                ),
+                (
+                    "Que deviennent les contributions ?",
+                    "Elles sont analysées par le service mobilité et présentées au conseil "
+                    "municipal de mars, qui votera les tracés.",
+                ),
+            ),
+        ],
+        "objectives": (
+            "<p>Les contributions serviront à choisir l'ordre des tracés et l'emplacement "
+            "des stationnements. Le conseil municipal décidera en mars 2027 ; une "
+            "synthèse sera publiée sur cette page.</p>"
+        ),
+    },
+    {
+        "slug": "budget-participatif-tilleuls",
+        "title": "Budget participatif : vos idées pour le quartier des Tilleuls",
+        "summary": (
+            "150 000 € sont réservés à des projets proposés par les habitantes et habitants "
+            "des Tilleuls. Proposez, commentez et soutenez les idées qui amélioreront la "
+            "vie du quartier."
+        ),
+        "themes": ["Budget participatif", "Vie de quartier"],
+        "opens": -5,
+        "closes": 25,
+        "colour": (30, 107, 52),
+        "body": [
+            heading("Comment ça marche ?"),
+            paragraph(
+                "<p>Jusqu'à la clôture, chacun peut proposer une idée en commentaire. Les "
+                "services de la ville vérifient ensuite la faisabilité technique et le "
+                "coût de chaque proposition, puis les projets retenus sont soumis au vote "
+                "au printemps.</p>"
+            ),
+            paragraph(
+                "<p>Un projet doit relever des compétences de la commune, servir "
+                "l'intérêt général et coûter moins de 50 000 €.</p>"
+            ),
+        ],
+        "objectives": (
+            "<p>Les idées les plus soutenues seront étudiées en priorité. Chaque proposition "
+            "écartée recevra une réponse motivée.</p>"
+        ),
+    },
+    {
+        "slug": "boite-a-idees",
+        "title": "Boîte à idées permanente",
+        "summary": (
+            "Une idée pour la ville, une remarque sur un service public ? Cette "
+            "consultation reste ouverte toute l'année."
+        ),
+        "themes": ["Vie de quartier"],
+        "opens": -200,
+        "closes": None,
+        "colour": (92, 68, 0),
+        "body": [
+            paragraph(
+                "<p>Les services municipaux lisent chaque contribution et répondent "
+                "officiellement aux questions qui les concernent, en général sous "
+                "quinze jours.</p>"
+            )
+        ],
+        "objectives": "",
+    },
+    {
+        "slug": "place-du-marche",
+        "title": "Réaménagement de la place du Marché",
+        "summary": (
+            "Plus d'arbres, moins de voitures, un marché couvert ? La place du Marché sera "
+            "réaménagée en 2028 : la concertation s'ouvre dans deux semaines."
+        ),
+        "themes": ["Urbanisme", "Environnement"],
+        "opens": 14,
+        "closes": 74,
+        "colour": (107, 45, 92),
+        "body": [
+            heading("Le projet"),
+            paragraph(
+                "<p>La place du Marché accueille 40 places de stationnement et le marché du "
+                "samedi. Trois scénarios d'aménagement seront présentés à l'ouverture de "
+                "la concertation, avec leurs coûts et leurs calendriers.</p>"
+            ),
+        ],
+        "objectives": (
+            "<p>Le scénario retenu tiendra compte des avis exprimés ; une réunion publique "
+            "présentera la synthèse.</p>"
+        ),
+    },
+    {
+        "slug": "horaires-mediatheque",
+        "title": "Nouveaux horaires de la médiathèque",
+        "summary": (
+            "Faut-il ouvrir la médiathèque le dimanche ou plus tard en semaine ? Merci aux "
+            "1 240 personnes qui ont participé : la synthèse sera publiée prochainement."
+        ),
+        "themes": ["Culture"],
+        "opens": -120,
+        "closes": -30,
+        "colour": (74, 74, 74),
+        "body": [
+            paragraph(
+                "<p>La consultation a porté sur trois propositions d'horaires. Les "
+                "nouveaux horaires entreront en vigueur en janvier.</p>"
+            )
+        ],
+        "objectives": "<p>Les résultats guideront les horaires appliqués dès janvier.</p>",
+    },
+]
+
+LEGAL_PAGES = {
+    "mentions-legales": (
+        "Mentions légales",
+        "Qui publie ce site, qui l'héberge et comment nous contacter.",
+        [
+            heading("Éditeur"),
+            paragraph(
+                "<p>Ville de Démo, 1 place de la Mairie, 99999 Démo. Directrice de la "
+                "publication : la maire de Démo.</p>"
+            ),
+            heading("Hébergement"),
+            paragraph(
+                "<p>Le site est hébergé en France par le prestataire retenu par la ville, "
+                "dont l'identité est tenue à disposition sur demande.</p>"
+            ),
+        ],
+    ),
+    "donnees-personnelles": (
+        "Données personnelles",
+        "Quelles données nous traitons, pourquoi, combien de temps et quels sont vos droits.",
+        [
+            heading("Responsable du traitement"),
+            paragraph(
+                "<p>La Ville de Démo traite vos données pour mener ses consultations "
+                "publiques, dans le cadre de sa mission d'intérêt public (article 6-1-e "
+                "du RGPD).</p>"
+            ),
+            heading("Vos droits"),
+            paragraph(
+                "<p>Vous pouvez accéder à vos données, les corriger, les exporter ou "
+                "supprimer votre compte à tout moment depuis votre espace. Vous pouvez "
+                "aussi saisir la CNIL.</p>"
+            ),
+        ],
+    ),
+    "accessibilite": (
+        "Accessibilité : partiellement conforme",
+        "Déclaration d'accessibilité établie selon le RGAA 4.1.",
+        [
+            heading("État de conformité"),
+            paragraph(
+                "<p>Ce site est partiellement conforme au référentiel général "
+                "d'amélioration de l'accessibilité (RGAA 4.1) : un audit complet est "
+                "programmé.</p>"
+            ),
+            heading("Signaler un défaut"),
+            paragraph(
+                "<p>Si vous ne pouvez pas accéder à un contenu ou à un service, écrivez-nous "
+                ": nous vous répondrons et vous proposerons une alternative. Vous pouvez "
+                "aussi saisir le Défenseur des droits.</p>"
+            ),
+        ],
+    ),
+    "charte-de-moderation": (
+        "Charte de modération",
+        "Les règles qui permettent un débat respectueux, et comment elles sont appliquées.",
+        [
+            heading("Ce qui n'a pas sa place ici"),
+            paragraph(
+                "<ul><li>Les insultes, le harcèlement et les propos discriminatoires.</li>"
+                "<li>Les données personnelles d'autrui (adresse, téléphone…).</li>"
+                "<li>La publicité et les messages hors sujet répétés.</li>"
+                "<li>Les fausses informations manifestes.</li></ul>"
+            ),
+            heading("Comment nous modérons"),
+            paragraph(
+                "<p>Une équipe de la ville lit les contributions signalées. Quand une "
+                "contribution est retirée, son auteur ou son autrice en reçoit la raison "
+                "et peut contester la décision une fois.</p>"
+            ),
+        ],
+    ),
+}
+
+NEWS = [
+    (
+        "lancement-plan-velo",
+        "Lancement de la concertation sur le plan vélo",
+        -20,
+        "La concertation sur les futurs aménagements cyclables est ouverte jusqu'au "
+        "printemps. Une réunion publique aura lieu à la salle des fêtes.",
+    ),
+    (
+        "bilan-mediatheque",
+        "Médiathèque : 1 240 participations",
+        -28,
+        "La consultation sur les horaires de la médiathèque s'est terminée avec 1 240 "
+        "participations. La synthèse sera publiée avant la fin de l'année.",
+    ),
+]
+
+
+def cover_image(title: str, colour: tuple[int, int, int]):
+    """A plain generated illustration (decorative): no file to ship with the code."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    Image = get_image_model()
+    existing = Image.objects.filter(title=title).first()
+    if existing:
+        return existing
+    canvas = PILImage.new("RGB", (1200, 675), colour)
+    draw = ImageDraw.Draw(canvas)
+    light = tuple(min(255, c + 60) for c in colour)
+    for i in range(6):
+        draw.ellipse((120 + i * 170, 380 - i * 40, 420 + i * 170, 680 - i * 40), fill=light)
+    buffer = io.BytesIO()
+    canvas.save(buffer, "PNG")
+    slug = title.lower().replace(" ", "-")[:40]
+    return Image.objects.create(title=title, file=ImageFile(buffer, name=f"{slug}.png"))
+
+
+class Loader:
+    def __init__(self, out=None):
+        self.out = out or io.StringIO()
+        self.created = 0
+
+    def say(self, text: str):
+        self.out.write(text + "\n")
+
+    def add_child(self, parent, page):
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        self.created += 1
+        return page
+
+    def root(self):
+        root = Page.objects.filter(depth=1).first()
+        if root is None:  # a flushed test database has no tree at all
+            root = Page.add_root(title="Root", slug="root")
+        return root
+
+    def home(self):
+        root = self.root()
+        home = HomePage.objects.first()
+        if home is None:
+            home = HomePage(
+                title="Ville de Démo : participez !",
+                slug="ville-de-demo",
+                intro=(
+                    "Donnez votre avis sur les projets de la commune, échangez avec vos "
+                    "voisines et voisins, et suivez ce que la ville fait de vos contributions."
+                ),
+            )
+            self.add_child(root, home)
+            self.say("  page d'accueil créée")
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost",
+                port=80,
+                root_page=home,
+                is_default_site=True,
+                site_name="Ville de Démo",
+            )
+        elif site.root_page_id != home.pk:
+            site.root_page = home
+            site.site_name = "Ville de Démo"
+            site.save()
+        # Wagtail's starter page is of no use next to the demo home page.
+        Page.objects.filter(
+            depth=2, content_type__app_label="wagtailcore", content_type__model="page"
+        ).delete()
+        return home
+
+    def child(self, parent, model, slug, **fields):
+        existing = model.objects.child_of(parent).filter(slug=slug).first()
+        if existing:
+            return existing
+        page = self.add_child(parent, model(slug=slug, **fields))
+        self.say(f"  page « {page.title} » créée")
+        return page
+
+    def consultations(self, home):
+        index = self.child(
+            home,
+            ConsultationIndexPage,
+            "consultations",
+            title="Consultations",
+            intro="Toutes les consultations de la ville : en cours, à venir et terminées.",
+            show_in_menus=True,
+        )
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        for spec in CONSULTATIONS:
+            if ConsultationPage.objects.child_of(index).filter(slug=spec["slug"]).exists():
+                continue
+            page = ConsultationPage(
+                slug=spec["slug"],
+                title=spec["title"],
+                summary=spec["summary"],
+                body=spec["body"],
+                objectives=spec["objectives"],
+                opens_at=now + timedelta(days=spec["opens"]),
+                closes_at=(
+                    now + timedelta(days=spec["closes"]) if spec["closes"] is not None else None
+                ),
+                cover_image=cover_image(f"Illustration — {spec['title']}", spec["colour"]),
+                cover_decorative=True,
+            )
+            page.tags.add(*spec["themes"])
+            self.add_child(index, page)
+            self.say(f"  consultation « {page.title} » créée ({page.status.label.lower()})")
+        return index
+
+    def legal_pages(self, home):
+        pages = {}
+        for slug, (title, summary, body) in LEGAL_PAGES.items():
+            pages[slug] = self.child(
+                home, StandardPage, slug, title=title, summary=summary, body=body
+            )
+        return pages
+
+    def news(self, home):
+        index = self.child(
+            home,
+            NewsIndexPage,
+            "actualites",
+            title="Actualités",
+            intro="Les nouvelles de la participation citoyenne à Démo.",
+            show_in_menus=True,
+        )
+        today = timezone.localdate()
+        for slug, title, days, summary in NEWS:
+            self.child(
+                index,
+                NewsPage,
+                slug,
+                title=title,
+                date=today + timedelta(days=days),
+                summary=summary,
+                body=[paragraph(f"<p>{summary}</p>")],
+            )
+        return index
+
+    def settings(self, home, legal):
+        site = Site.objects.get(root_page=home)
+        branding = BrandingSettings.for_site(site)
+        if branding.site_name == "Tribune":
+            branding.site_name = "Démo participe"
+            branding.institution_name = "Ville de Démo"
+            branding.tagline = "La plateforme de participation de la Ville de Démo"
+            branding.save()
+        navigation = NavigationSettings.for_site(site)
+        if navigation.legal_notice_page_id is None:
+            navigation.legal_notice_page = legal["mentions-legales"]
+            navigation.privacy_page = legal["donnees-personnelles"]
+            navigation.accessibility_page = legal["accessibilite"]
+            navigation.charter_page = legal["charte-de-moderation"]
+            navigation.accessibility_status = AccessibilityStatus.PARTIAL
+            navigation.contact_email = "participation@demo.tribune.test"
+            navigation.save()
+
+    def accounts(self):
+        groups = {group.name: group for group in Group.objects.filter(name__in=roles.ALL)}
+        for spec in ACCOUNTS:
+            user = User.objects.filter(email=spec.email).first()
+            if user is None:
+                user = User(
+                    email=spec.email,
+                    display_name=spec.display_name,
+                    is_staff=spec.role in roles.STAFF,
+                    is_superuser=spec.superuser,
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                self.say(f"  compte {spec.email} ({spec.role}) créé")
+            user.groups.add(groups[spec.role])
+            EmailAddress.objects.update_or_create(
+                user=user, email=spec.email, defaults={"verified": True, "primary": True}
+            )
+
+    @transaction.atomic
+    def load(self):
+        grant_editorial_permissions()
+        home = self.home()
+        self.consultations(home)
+        legal = self.legal_pages(home)
+        self.news(home)
+        self.settings(home, legal)
+        self.accounts()
+        return self.created
+
+
+def is_loaded() -> bool:
+    return HomePage.objects.exists()
+
+
+def load(out=None) -> int:
+    """Load the demo site; returns how many pages were created (0 the second time)."""
+    return Loader(out).load()
+
+
+LOGINS = "\n".join(
+    [
+        "",
+        "Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ") :",
+        *(f"  {account.role:<22} {account.email}" for account in ACCOUNTS),
+        "Administration Wagtail : http://127.0.0.1:8000/admin/",
+    ]
+)

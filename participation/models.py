@@ -1,0 +1,120 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.blocks import BodyBlock
+from cms.models import ParticipationPeriod
+
+
+class ConsultationTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "participation.ConsultationPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        verbose_name = _("consultation theme")
+        verbose_name_plural = _("consultation themes")
+
+
+class ConsultationPage(ParticipationPeriod, Page):
+    """A consultation: what is asked, why, until when. Comments and polls hang off it."""
+
+    summary = models.TextField(
+        _("summary"),
+        max_length=500,
+        help_text=_("Two or three sentences shown in listings and search results."),
+    )
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("cover image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cover_alt = models.CharField(
+        _("alternative text of the cover image"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe what the image shows. Leave empty if it is only decorative."),
+    )
+    cover_decorative = models.BooleanField(
+        _("the cover image is decorative"),
+        default=False,
+        help_text=_("Tick only when the image adds no information (RGAA 1.2)."),
+    )
+    tags = ClusterTaggableManager(through=ConsultationTag, blank=True, verbose_name=_("themes"))
+    body = StreamField(BodyBlock(), verbose_name=_("body"))
+    objectives = RichTextField(
+        _("objectives"),
+        blank=True,
+        features=["bold", "italic", "link", "ul", "ol"],
+        help_text=_("What the contributions will be used for, and who decides."),
+    )
+
+    # Participation settings; later features add their own fields to this panel.
+    comments_enabled = models.BooleanField(_("comments enabled"), default=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("cover_image"), FieldPanel("cover_alt"), FieldPanel("cover_decorative")],
+            heading=_("Cover image"),
+        ),
+        FieldPanel("tags"),
+        FieldPanel("body"),
+        FieldPanel("objectives"),
+    ]
+    participation_panels = [
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Period")),
+        FieldPanel("comments_enabled"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(participation_panels, heading=_("Participation")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("objectives"),
+        index.FilterField("opens_at"),
+        index.FilterField("closes_at"),
+    ]
+
+    parent_page_types = ["cms.ConsultationIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def clean(self):
+        super().clean()
+        if self.cover_image_id and not self.cover_alt and not self.cover_decorative:
+            raise ValidationError(
+                {
+                    "cover_alt": _(
+                        "Describe the cover image, or tick “decorative” if it adds no information."
+                    )
+                }
+            )

@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.utils import translation
+
+from accounts import roles
+from cms.permissions import grant_editorial_permissions
+from tests import factories
+
+
+def pytest_configure(config):
+    # Django deletes an old SQLite test database but not its -wal/-shm files; SQLite
+    # would replay the stale journal into the new database (data from the last run).
+    from django.conf import settings
+
+    name = str(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    # PBKDF2's 1M iterations cost ~0.5 s per account; tests create hundreds.
+    from django.test.utils import override_settings
+
+    # override_settings (not a plain assignment) so Django clears its hasher caches.
+    fast = override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ],
+        # Background work (search indexing…) runs inline, so tests see its effect at once.
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+    )
+    fast.enable()
+    yield
+    fast.disable()
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    # A request in English (language switch test) leaves English active in the thread.
+    translation.activate("fr")
+    yield
+    translation.activate("fr")
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate limits live in the cache; one test's limits must not leak into the next.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def site_tree(db):
+    grant_editorial_permissions()
+    home, index, news = factories.build_site()
+    return {"home": home, "index": index, "news": news}
+
+
+@pytest.fixture
+def home(site_tree):
+    return site_tree["home"]
+
+
+@pytest.fixture
+def consultation_index(site_tree):
+    return site_tree["index"]
+
+
+@pytest.fixture
+def users(db):
+    """One user per role of DESIGN.md, plus an anonymous visitor and an unverified account."""
+    from django.contrib.auth.models import AnonymousUser
+
+    roles.create_groups()
+    return {
+        "anonymous": AnonymousUser(),
+        "unverified": factories.UserFactory(verified=False),
+        "citizen": factories.UserFactory(),
+        "agent": factories.UserFactory(role=roles.AGENTS, is_staff=False),
+        "moderator": factories.UserFactory(role=roles.MODERATORS, is_staff=True),
+        "communication": factories.UserFactory(role=roles.COMMUNICATION, is_staff=True),
+        "administrator": factories.UserFactory(
+            role=roles.ADMINISTRATORS, is_staff=True, is_superuser=True
+        ),
+    }

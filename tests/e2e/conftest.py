@@ -1,0 +1,220 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against the real ASGI app
+served by uvicorn on a loopback port, with axe-core on every page visited.
+
+Without Chromium the browser tests are skipped, except with CI=true where a missing
+browser is an error (DESIGN.md, `make test`).
+"""
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pytest
+from django.core import mail
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_collection_modifyitems(config, items):
+    e2e = [item for item in items if "/e2e/" in str(item.fspath)]
+    for item in e2e:
+        item.add_marker(pytest.mark.e2e)
+    if CHROMIUM or not e2e:
+        return
+    if IN_CI:
+        raise pytest.UsageError(
+            "CI=true mais Chromium est introuvable : installez-le (apt-get install chromium)."
+        )
+    skip = pytest.mark.skip(reason="Chromium n'est pas installé (apt-get install chromium)")
+    for item in e2e:
+        item.add_marker(skip)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread(threading.Thread):
+    """uvicorn in a thread of the test process: it sees the test database and the
+    in-memory mail outbox of the tests."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        import uvicorn
+
+        from config.asgi import application
+
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                application,
+                host="127.0.0.1",
+                port=port,
+                ws="websockets-sansio",
+                lifespan="off",
+                log_level="warning",
+            )
+        )
+
+    def run(self):
+        self.server.run()
+
+    def stop(self):
+        self.server.should_exit = True
+        self.join(timeout=10)
+
+
+@dataclass
+class LiveSite:
+    base_url: str
+    urls: dict = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def login(self, page, email: str, password: str):
+        page.goto(self.url("/compte/login/"))
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Connexion").click()
+        page.wait_for_load_state()
+
+    @staticmethod
+    def run(function, *args, **kwargs):
+        """Run database work from a browser test: Playwright's event loop runs in the
+        test thread, so Django's ORM must be called from another one."""
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            return executor.submit(function, *args, **kwargs).result()
+
+    @staticmethod
+    def emails_to(address: str):
+        return [message for message in mail.outbox if address in message.to]
+
+    def confirmation_link(self, address: str) -> str:
+        body = self.emails_to(address)[-1].body
+        path = re.search(r"https?://[^/\s]+(/compte/confirm-email/\S+/)", body).group(1)
+        return self.url(path)
+
+
+@pytest.fixture(scope="session")
+def e2e_database(django_db_setup, django_db_blocker):
+    """The test database, even when no other selected test asked for one: pytest-django
+    creates it only for tests marked django_db, and browser tests are not (their data
+    must be committed for the server threads to see it)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    config = None
+    if connection.settings_dict["NAME"] == settings.TRIBUNE_DEVELOPMENT_DATABASE:
+        with django_db_blocker.unblock():
+            config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    assert connection.settings_dict["NAME"] != settings.TRIBUNE_DEVELOPMENT_DATABASE
+    yield
+    if config is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def live_site(_test_settings, e2e_database, django_db_blocker):
+    """The demo site, loaded once and served for every browser test.
+
+    Browser tests run last (pytest-django orders tests without database access after
+    the others), so what they commit does not leak into other tests.
+    """
+    from django.core.management import call_command
+
+    from participation.models import ConsultationPage
+
+    with django_db_blocker.unblock():
+        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        urls = {
+            status: next(p.url for p in ConsultationPage.objects.live() if p.status == status)
+            for status in ("open", "upcoming", "closed")
+        }
+        port = free_port()
+        server = ServerThread(port)
+        server.start()
+        deadline = time.monotonic() + 20
+        while not server.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("le serveur de test n'a pas démarré")
+            time.sleep(0.05)
+        try:
+            yield LiveSite(base_url=f"http://127.0.0.1:{port}", urls=urls)
+        finally:
+            server.stop()
+            # Pooled PostgreSQL connections opened by the server threads would keep the
+            # test database busy and stop its removal at the end of the session.
+            from django.db import connections
+
+            for connection in connections.all():
+                if hasattr(connection, "close_pool"):
+                    connection.close_pool()
+
+
+@pytest.fixture(scope="session")
+def browser(live_site):
+    # After live_site: Playwright's sync API keeps an event loop running in this
+    # thread, after which Django refuses database calls here (see LiveSite.run).
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, live_site):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    assert not errors, f"erreurs JavaScript ou CSP dans la page : {errors}"
+
+
+def assert_no_axe_violations(page):
+    """axe-core (WCAG 2.1 A/AA rules) finds nothing on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            "resultTypes": ["violations"],
+        },
+    )
+    assert results.violations_count == 0, f"axe-core sur {page.url} :\n{results.generate_report()}"

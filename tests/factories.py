@@ -1,0 +1,99 @@
+"""Test data: users by role and a minimal page tree, built through the real models."""
+
+from datetime import timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.models import Page, Site
+
+from accounts import roles
+from accounts.models import User
+from cms.models import ConsultationIndexPage, HomePage, NewsIndexPage, NewsPage, StandardPage
+from participation.models import ConsultationPage
+
+PASSWORD = "un-mot-de-passe-solide-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"personne{n}@exemple.test")
+    display_name = factory.Sequence(lambda n: f"Habitant·e {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            group, _created = Group.objects.get_or_create(name=extracted or roles.CITIZENS)
+            self.groups.add(group)
+            self.save()
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, primary=True, verified=extracted is not False
+            )
+
+
+def add_page(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def build_site():
+    """Root → HomePage (default site) → consultation index, news index."""
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    home = add_page(root, HomePage(title="Accueil de test", slug="accueil-test"))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "Test"},
+    )
+    index = add_page(home, ConsultationIndexPage(title="Consultations", slug="consultations"))
+    news = add_page(home, NewsIndexPage(title="Actualités", slug="actualites"))
+    return home, index, news
+
+
+def consultation(
+    index, *, title="Une consultation", opens_in=-1, closes_in=30, themes=(), slug=None, **fields
+):
+    now = timezone.now()
+    page = ConsultationPage(
+        title=title,
+        slug=slug or slugify(title),
+        summary=fields.pop("summary", f"Résumé de « {title} »."),
+        body=fields.pop("body", [{"type": "paragraph", "value": "<p>Le texte.</p>"}]),
+        opens_at=now + timedelta(days=opens_in),
+        closes_at=None if closes_in is None else now + timedelta(days=closes_in),
+        **fields,
+    )
+    page.tags.add(*themes)
+    return add_page(index, page)
+
+
+def standard_page(parent, title="Mentions légales", slug="mentions-legales", text="Texte."):
+    return add_page(
+        parent,
+        StandardPage(
+            title=title, slug=slug, body=[{"type": "paragraph", "value": f"<p>{text}</p>"}]
+        ),
+    )
+
+
+def news_page(index, title="Une nouvelle", slug="une-nouvelle", days_ago=0):
+    return add_page(
+        index,
+        NewsPage(
+            title=title,
+            slug=slug,
+            summary="Résumé.",
+            date=timezone.localdate() - timedelta(days=days_ago),
+            body=[{"type": "paragraph", "value": "<p>Texte.</p>"}],
+        ),
+    )
