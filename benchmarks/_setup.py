@@ -14,12 +14,12 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # setup_test_environment(debug=False), as in production.
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test.utils import (  # noqa: E402
+from django.db import connection
+from django.test.utils import (
     setup_databases,
     setup_test_environment,
     teardown_databases,

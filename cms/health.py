@@ -50,7 +50,7 @@ async def _run(name, check) -> tuple[str, str | None]:
     except TimeoutError:
         logger.warning("health check %s timed out", name)
         return "down", f"pas de réponse en {TIMEOUT} s"
-    except Exception as error:
+    except Exception as error:  # whatever the failure, the service is down
         logger.warning("health check %s failed: %s: %s", name, type(error).__name__, error)
         return "down", f"{type(error).__name__}: {error}"
     return "up", None

@@ -33,9 +33,11 @@ def consultations(model, *, parent, status=None, theme=None, now=None, request=N
     """Live consultations under `parent`: open first (closing soonest), then upcoming
     (opening soonest), then closed (most recent first)."""
     now = now or timezone.now()
-    queryset = public(
-        model.objects.child_of(parent).live(), request
-    ).select_related("cover_image").prefetch_related("tags")
+    queryset = (
+        public(model.objects.child_of(parent).live(), request)
+        .select_related("cover_image")
+        .prefetch_related("tags")
+    )
     if status:
         queryset = queryset.filter(status_q(status, now))
     if theme:

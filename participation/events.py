@@ -1,0 +1,57 @@
+"""What is broadcast, and the single point that broadcasts it.
+
+Services schedule `publish(...)` with `transaction.on_commit`, so nothing is sent for a
+write that rolled back. Public events carry only what the public page shows; anything
+else goes to the moderators' audience. docs/live-protocol.md describes every type.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+PUBLIC = "public"
+MODERATORS = "moderators"
+MODERATORS_GROUP = "moderation"
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    consultation_id: int
+    data: dict = field(default_factory=dict)
+    audience: str = PUBLIC
+
+
+def consultation_group(consultation_id: int) -> str:
+    return f"consultation-{consultation_id}"
+
+
+def group_for(event: Event) -> str:
+    if event.audience == MODERATORS:
+        return MODERATORS_GROUP
+    return consultation_group(event.consultation_id)
+
+
+def publish(event: Event) -> None:
+    """Send the event to its group. Never raises: the write it reports has already
+    committed, and readers recover what they missed through the catch-up endpoint."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {
+        "type": "event.broadcast",
+        "event": {"type": event.type, "consultation": event.consultation_id, **event.data},
+    }
+    try:
+        async_to_sync(layer.group_send)(group_for(event), message)
+    except Exception:  # a broadcast failure must not fail the request
+        logger.warning(
+            "broadcast of %s for consultation %s failed",
+            event.type,
+            event.consultation_id,
+            exc_info=True,
+        )
