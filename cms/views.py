@@ -1,5 +1,6 @@
 import logging
 import sys
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -22,6 +23,25 @@ try:
     UNAVAILABLE = (DatabaseError, RedisConnectionError, RedisTimeoutError, ConnectionError)
 except ImportError:  # pragma: no cover - redis is a dependency
     UNAVAILABLE = (DatabaseError, ConnectionError)
+
+
+# In-place actions (static/js/enhance.js): the same view answers a fragment.
+FRAGMENT_HEADER = "X-Tribune-Fragment"
+ANNOUNCE_HEADER = "X-Tribune-Announce"
+
+
+def wants_fragment(request) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+def fragment(request, template_name, context, *, announce="", status=200):
+    """The HTML of one element of the page (a template partial, "page.html#comment"),
+    with the message to read to screen readers in a header."""
+    response = TemplateResponse(request, template_name, context, status=status)
+    if announce:
+        response[ANNOUNCE_HEADER] = quote(str(announce))
+    response["Vary"] = FRAGMENT_HEADER
+    return response
 
 
 def search(request):

@@ -67,3 +67,21 @@ def test_bad_request_page_is_french(client, site_tree):
     response = bad_request(request)
     assert response.status_code == 400
     assert "Cette demande n’a pas pu être comprise" in response.content.decode()
+
+
+def test_fragment_answers_carry_the_announcement_percent_encoded(rf):
+    from cms.views import fragment, wants_fragment
+
+    request = rf.post("/", HTTP_X_TRIBUNE_FRAGMENT="1")
+    assert wants_fragment(request)
+    assert not wants_fragment(rf.post("/"))
+    response = fragment(
+        request,
+        "cms/includes/filter_errors.html",
+        {"filter_errors": ["Oups"]},
+        announce="Commentaire publié.",
+    )
+    response.render()
+    assert "Oups" in response.content.decode()
+    assert response["X-Tribune-Announce"] == "Commentaire%20publi%C3%A9."
+    assert response["Vary"] == "X-Tribune-Fragment"

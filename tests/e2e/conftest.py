@@ -160,13 +160,20 @@ def live_site(_test_settings, e2e_database, django_db_blocker):
             yield LiveSite(base_url=f"http://127.0.0.1:{port}", urls=urls)
         finally:
             server.stop()
-            # Pooled PostgreSQL connections opened by the server threads would keep the
-            # test database busy and stop its removal at the end of the session.
-            from django.db import connections
+            from django.db import connection, connections
 
-            for connection in connections.all():
-                if hasattr(connection, "close_pool"):
-                    connection.close_pool()
+            if connection.vendor == "postgresql":
+                # Connections still held by the server's worker threads would keep the
+                # test database busy and stop its removal at the end of the session.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+            for each in connections.all():
+                each.close()
+                if hasattr(each, "close_pool"):
+                    each.close_pool()
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,10 @@
 """The shared parts of participation: why a person may not take part, write limits,
 and the single broadcast point."""
 
+import asyncio
+
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from participation import events, permissions, ratelimits
@@ -54,16 +56,19 @@ def test_rate_limit_allows_up_to_the_limit_then_refuses_in_french(users):
     ratelimits.hit(user, "autre", limit=3, period=60)
 
 
-def test_publish_reaches_the_consultation_group():
+async def test_publish_reaches_the_consultation_group():
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.consultation_group(42), channel)
-    events.publish(events.Event(type="comment.created", consultation_id=42, data={"id": 7}))
-    message = async_to_sync(layer.receive)(channel)
+    channel = await layer.new_channel()
+    await layer.group_add(events.consultation_group(42), channel)
+    # Services publish from synchronous code (a worker thread under ASGI).
+    event = events.Event(type="comment.created", consultation_id=42, data={"id": 7})
+    await sync_to_async(events.publish, thread_sensitive=False)(event)
+    message = await asyncio.wait_for(layer.receive(channel), timeout=5)
     assert message == {
         "type": "event.broadcast",
         "event": {"type": "comment.created", "consultation": 42, "id": 7},
     }
+    await layer.group_discard(events.consultation_group(42), channel)
 
 
 def test_publish_never_raises_when_the_layer_is_down(settings, caplog):
