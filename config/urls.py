@@ -15,6 +15,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("participation/", include("participation.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Forms of the participation domain, one module per part."""

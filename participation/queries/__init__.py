@@ -1,0 +1,1 @@
+"""Reads that must cost the same at any size: keyset pages, counters, indexed aggregates."""

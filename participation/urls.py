@@ -1,0 +1,5 @@
+"""Participation URLs, mounted under /participation/ by config/urls.py."""
+
+app_name = "participation"
+
+urlpatterns = []
