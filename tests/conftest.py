@@ -20,6 +20,13 @@ def pytest_configure(config):
             Path(name + suffix).unlink(missing_ok=True)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # Browser tests go last: Playwright's sync API keeps an event loop running in the
+    # main thread for the rest of the session, which async tests cannot share.
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings():
     # PBKDF2's 1M iterations cost ~0.5 s per account; tests create hundreds.
