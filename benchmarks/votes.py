@@ -4,9 +4,10 @@
         python benchmarks/votes.py [--voters 5000] [--threads 50] [--shards 1,16] [--changes 0.1]
 
 Each round creates a fresh poll (a single choice, a multiple choice with a maximum, a
-free text) and `--voters` verified accounts, then `--threads` threads cast one ballot
-per account through services.polls.cast_ballot — the service the vote view calls —
-a share of them changing their ballot right after. The counters shown on the page are
+free text) and `--voters` verified accounts, then `--threads` threads — spread over
+`--processes` forked processes, like the workers of a server — cast one ballot per
+account through services.polls.cast_ballot, the service the vote view calls; a share
+of them change their ballot right after. The counters shown on the page are
 then compared with a recount of the ballots and with what the threads chose.
 
 Prints one JSON line per round, then a last line with every round.
@@ -22,11 +23,15 @@ parser.add_argument("--voters", type=int, default=5000)
 parser.add_argument("--threads", type=int, default=50)
 parser.add_argument("--shards", default="1,16", help="shard counts to compare, e.g. 1,16")
 parser.add_argument("--changes", type=float, default=0.1, help="share of voters who change")
+parser.add_argument(
+    "--processes", type=int, default=1, help="processes sharing the threads, like server workers"
+)
 args = parser.parse_args()
-# One pooled connection per voting thread, plus the main thread's.
-os.environ["DATABASE_POOL_MAX"] = str(args.threads + 5)
+# One pooled connection per voting thread, plus one spare.
+os.environ["DATABASE_POOL_MAX"] = str(args.threads // args.processes + 2)
 
 import logging
+import multiprocessing
 import random
 import threading
 import time
@@ -104,38 +109,35 @@ def random_answers(poll, rng):
     }
 
 
-def run_round(consultation, shards, label):
-    settings.TRIBUNE_POLL_TALLY_SHARDS = shards
-    poll_id = make_poll(consultation, label)
-    voter_ids = make_voters(args.voters, label)
-    chunks = [voter_ids[i :: args.threads] for i in range(args.threads)]
-    barrier = threading.Barrier(args.threads + 1)
-    expected = Counter()
-    latencies, errors, writes = [], [], []
+def vote_slice(poll_id, voter_ids, threads, seed, barrier, queue):
+    """One process of voters: `threads` threads cast one ballot per account (some change
+    it right after), released together by `barrier`; results go to `queue`."""
+    collisions.count = 0
+    chunks = [voter_ids[i::threads] for i in range(threads)]
+    expected, latencies, writes, errors = Counter(), [], [], []
     lock = threading.Lock()
 
     def voter_thread(index):
-        rng = random.Random(index)
+        rng = random.Random(seed * 1000 + index)
         mine, times, count = Counter(), [], 0
         try:
             poll = poll_queries.poll_for_vote(poll_id)
             users = list(User.objects.filter(pk__in=chunks[index]))
             barrier.wait()
+            single, multiple, _text = poll.questions.all()
             for user in users:
                 final = random_answers(poll, rng)
                 rounds = [final]
                 if rng.random() < args.changes:
                     rounds = [random_answers(poll, rng), final]
                 for answers in rounds:
-                    start = time.perf_counter()
+                    begin = time.perf_counter()
                     poll_services.cast_ballot(voter=user, poll=poll, answers=answers)
-                    times.append((time.perf_counter() - start) * 1000)
+                    times.append((time.perf_counter() - begin) * 1000)
                     count += 1
-                single, multiple, _text = poll.questions.all()
                 mine[final[single.pk]] += 1
-                for choice_id in final[multiple.pk]:
-                    mine[choice_id] += 1
-        except Exception as error:  # reported below, never silently lost
+                mine.update(final[multiple.pk])
+        except Exception as error:  # reported by the parent, never silently lost
             errors.append(repr(error))
         finally:
             with lock:
@@ -144,15 +146,58 @@ def run_round(consultation, shards, label):
                 writes.append(count)
             connections.close_all()
 
-    threads = [threading.Thread(target=voter_thread, args=(i,)) for i in range(args.threads)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
+    workers = [threading.Thread(target=voter_thread, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
+    queue.put(
+        {
+            "expected": dict(expected),
+            "latencies": latencies,
+            "writes": sum(writes),
+            "errors": errors,
+            "retries": collisions.count,
+        }
+    )
 
+
+def run_round(consultation, shards, label):
+    settings.TRIBUNE_POLL_TALLY_SHARDS = shards
+    poll_id = make_poll(consultation, label)
+    voter_ids = make_voters(args.voters, label)
+    # Forked processes must not share the parent's connections.
+    connections.close_all()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
+    context = multiprocessing.get_context("fork")
+    per_process = [args.threads // args.processes] * args.processes
+    per_process[0] += args.threads - sum(per_process)
+    barrier = context.Barrier(args.threads + 1)
+    queue = context.Queue()
+    processes = [
+        context.Process(
+            target=vote_slice,
+            args=(poll_id, voter_ids[n :: args.processes], per_process[n], n, barrier, queue),
+        )
+        for n in range(args.processes)
+    ]
+    for process in processes:
+        process.start()
+    barrier.wait(timeout=600)
+    start = time.perf_counter()
+    parts = [queue.get(timeout=3600) for _ in processes]
+    elapsed = time.perf_counter() - start
+    for process in processes:
+        process.join()
+
+    expected = Counter()
+    for part in parts:
+        expected.update(part["expected"])
+    errors = [error for part in parts for error in part["errors"]]
+    writes = sum(part["writes"] for part in parts)
     poll = Poll.objects.get(pk=poll_id)
     shown = poll_queries.results([poll])[poll_id]
     counted = poll_queries.counted_from_ballots(poll)
@@ -164,21 +209,25 @@ def run_round(consultation, shards, label):
     )
     return {
         "shards": shards,
+        "processes": args.processes,
         "ballots": args.voters,
-        "writes": sum(writes),
+        "writes": writes,
         "seconds": round(elapsed, 2),
         "ballots_per_s": round(args.voters / elapsed, 1),
-        "writes_per_s": round(sum(writes) / elapsed, 1),
-        **summary(latencies),
+        "writes_per_s": round(writes / elapsed, 1),
+        **summary([ms for part in parts for ms in part["latencies"]]),
         "participants": shown.participants,
         "exact": exact,
+        "retries": sum(part["retries"] for part in parts),
         "errors": errors[:3],
     }
 
 
+collisions = Collisions()
+
+
 def main():
     shard_counts = [int(s) for s in args.shards.split(",")]
-    collisions = Collisions()
     service_log = logging.getLogger("participation.services.polls")
     service_log.setLevel(logging.INFO)
     service_log.propagate = False
@@ -194,12 +243,11 @@ def main():
             return 2
         call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         consultation = ConsultationPage.objects.live().get(slug="plan-velo-2027")
-        server = connection.cursor().connection.info.server_version
+        with connection.cursor() as cursor:
+            server = cursor.connection.info.server_version
         rounds = []
         for shards in shard_counts:
-            collisions.count = 0
             result = run_round(consultation, shards, f"s{shards}")
-            result["retries"] = collisions.count
             rounds.append(result)
             print(json.dumps({"bench": "votes", "db": vendor, **result}))
         print(
@@ -209,6 +257,7 @@ def main():
                     "db": vendor,
                     "postgres": server,
                     "threads": args.threads,
+                    "processes": args.processes,
                     "voters": args.voters,
                     "changes": args.changes,
                     "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],

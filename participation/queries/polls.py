@@ -192,6 +192,8 @@ def blocks_for(polls, user, now=None) -> list:
 
 def published_polls(consultation):
     """The consultation's polls shown on its page, structure included (three queries)."""
+    if consultation.pk is None:  # the admin's preview of a page not saved yet
+        return []
     polls = list(
         Poll.objects.published().filter(consultation=consultation).prefetch_related(structure())
     )

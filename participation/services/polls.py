@@ -237,7 +237,11 @@ def cast_ballot(*, voter, poll: Poll, answers: dict) -> Outcome:
         try:
             with transaction.atomic():
                 outcome = _write(voter, poll, cleaned)
-                if outcome.changed:
+                # A changed ballot changes nothing public unless the tallies are shown
+                # to everyone; a new one changes the number of participants.
+                if outcome.created or (
+                    outcome.changed and poll.results_visible_to(has_voted=False)
+                ):
                     transaction.on_commit(lambda: publish_results(poll), robust=True)
             break
         except (IntegrityError, OperationalError) as error:

@@ -355,3 +355,19 @@ def test_counters_are_spread_over_shards(users, poll, settings):
     shards = set(PollTally.objects.filter(poll=poll).values_list("shard", flat=True))
     assert shards <= {0, 1, 2, 3}
     assert tallies(poll).participants == 5
+
+
+def test_recount_command_checks_and_repairs(users, poll, capsys):
+    from django.core.management import CommandError, call_command
+
+    poll_services.cast_ballot(voter=users["citizen"], poll=poll, answers=answers(poll))
+    call_command("recount_polls", "--check")
+    assert "1 bulletin, exact" in capsys.readouterr().out
+    PollTally.objects.update(count=9)
+    with pytest.raises(CommandError, match="1 sondage"):
+        call_command("recount_polls", "--check")
+    call_command("recount_polls", str(poll.pk))
+    assert "recompté" in capsys.readouterr().out
+    assert tallies(poll).participants == 1
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("recount_polls", "999999")

@@ -320,3 +320,15 @@ def test_deleting_a_poll_warns_about_its_ballots(client, staff, voted_poll):
     response = client.post(reverse("polls:delete", args=[voted_poll.pk]))
     assert response.status_code == 302
     assert not Poll.objects.exists()
+
+
+def test_the_poll_listing_searches_and_filters(client, staff, consultation, consultation_index):
+    factories.poll(consultation, title="Vos trajets à vélo")
+    other = factories.consultation(consultation_index, title="Médiathèque")
+    factories.poll(other, title="Horaires de la médiathèque", published=False)
+    client = admin(client, staff["communication"])
+    found = client.get(reverse("polls:index"), {"q": "vélo"}).content.decode()
+    assert "Vos trajets à vélo" in found and "Horaires de la médiathèque" not in found
+    listing = client.get(reverse("polls:index"), {"consultation": other.pk}).content.decode()
+    assert "Horaires de la médiathèque" in listing and "Vos trajets à vélo" not in listing
+    assert "Non affiché sur le site" in listing
