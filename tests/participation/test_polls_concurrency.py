@@ -16,7 +16,11 @@ from participation.queries import polls as poll_queries
 from participation.services import polls as poll_services
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Threads see only committed data, hence a transactional test. Its teardown empties
+# every table, migration data included; serialized_rollback brings that data back
+# before each test here, and _restore_database after the last one, so the tests that
+# follow (the browser tests load the demo) find the database as migrations left it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 THREADS = 16
 
@@ -44,12 +48,11 @@ def run_at_once(work, count):
     return outcomes
 
 
-@pytest.fixture(autouse=True)
-def _locale(db):
-    # A transactional test empties every table, including the locale a migration made.
-    from wagtail.models import Locale
-
-    Locale.objects.get_or_create(language_code="fr")
+@pytest.fixture(scope="module", autouse=True)
+def _restore_database(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 @pytest.fixture
