@@ -9,6 +9,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from participation.models import Ballot, QuestionKind
+from participation.services.polls import too_many_choices
+
+
+def max_choices_validator(maximum):
+    def validate(values):
+        if maximum and len(values) > maximum:
+            raise ValidationError(too_many_choices(maximum, len(values)), code="max_choices")
+
+    return validate
 
 
 class BallotForm(forms.Form):
@@ -70,6 +79,8 @@ class BallotForm(forms.Form):
                 initial=initial,
                 widget=forms.CheckboxSelectMultiple,
                 help_text=help_text,
+                # Checked here too, so every problem of the form shows at once.
+                validators=[max_choices_validator(question.max_choices)],
                 error_messages={"required": _("Choose at least one answer."), **messages},
             )
         return forms.TypedChoiceField(
@@ -107,6 +118,10 @@ FROZEN_MESSAGE = gettext_lazy(
 )
 
 
+def _deleted(form) -> bool:
+    return bool(getattr(form, "cleaned_data", {}).get(DELETION_FIELD_NAME))
+
+
 def _is_blank_new(form) -> bool:
     return form.instance.pk is None and not form.has_changed()
 
@@ -133,7 +148,7 @@ class PollAdminForm(WagtailAdminModelForm):
         kept = [
             form
             for form in questions.forms
-            if not questions._should_delete_form(form) and not _is_blank_new(form)
+            if not _deleted(form) and not _is_blank_new(form)
         ]
         for form in kept:
             self._check_question(form)
@@ -150,7 +165,7 @@ class PollAdminForm(WagtailAdminModelForm):
         choices = [
             choice
             for choice in choices_formset.forms
-            if not choices_formset._should_delete_form(choice) and not _is_blank_new(choice)
+            if not _deleted(choice) and not _is_blank_new(choice)
         ]
         kind = form.cleaned_data.get("kind")
         maximum = form.cleaned_data.get("max_choices")
@@ -185,7 +200,7 @@ class PollAdminForm(WagtailAdminModelForm):
         for form in questions.forms:
             if _is_blank_new(form):
                 continue
-            if form.instance.pk is None or questions._should_delete_form(form):
+            if form.instance.pk is None or _deleted(form):
                 changed = True
                 continue
             for name in _changed_fields(form):
@@ -195,7 +210,7 @@ class PollAdminForm(WagtailAdminModelForm):
             for choice in choices.forms:
                 if _is_blank_new(choice):
                     continue
-                if choice.instance.pk is None or choices._should_delete_form(choice):
+                if choice.instance.pk is None or _deleted(choice):
                     changed = True
                     continue
                 for name in _changed_fields(choice):

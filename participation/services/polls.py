@@ -76,6 +76,14 @@ def clean_text(value) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def too_many_choices(maximum: int, count: int) -> str:
+    return ngettext(
+        "You may choose at most %(max)s answer: you ticked %(count)s.",
+        "You may choose at most %(max)s answers: you ticked %(count)s.",
+        maximum,
+    ) % {"max": maximum, "count": count}
+
+
 def clean_answers(poll, answers: dict) -> Answers:
     """Check answers against the poll's questions; raise ValidationError keyed by each
     question's field name ("q12") with a French message per problem."""
@@ -118,14 +126,7 @@ def clean_answers(poll, answers: dict) -> Answers:
         elif not question.is_multiple and len(ids) > 1:
             problems.append(_("Only one answer is possible for this question."))
         elif question.is_multiple and question.max_choices and len(ids) > question.max_choices:
-            problems.append(
-                ngettext(
-                    "You may choose at most %(max)s answer: you ticked %(count)s.",
-                    "You may choose at most %(max)s answers: you ticked %(count)s.",
-                    question.max_choices,
-                )
-                % {"max": question.max_choices, "count": len(ids)}
-            )
+            problems.append(too_many_choices(question.max_choices, len(ids)))
         if problems:
             errors[question.field_name] = problems
         choices[question.pk] = frozenset(ids)

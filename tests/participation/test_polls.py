@@ -371,3 +371,20 @@ def test_recount_command_checks_and_repairs(users, poll, capsys):
     assert tallies(poll).participants == 1
     with pytest.raises(CommandError, match="introuvable"):
         call_command("recount_polls", "999999")
+
+
+def test_a_voted_choice_cannot_be_deleted_alone_but_its_consultation_can(users, poll):
+    from django.db.models import RestrictedError
+
+    from participation.models import Choice
+
+    poll_services.cast_ballot(
+        voter=users["citizen"], poll=poll, answers=answers(poll, 0, (0,), "Un avis")
+    )
+    voted = Choice.objects.get(pk=factories.choice_ids(poll, 0)[0])
+    with pytest.raises(RestrictedError):
+        voted.delete()
+    poll.consultation.delete()
+    assert not Ballot.objects.exists()
+    assert not TextAnswer.objects.exists()
+    assert not Choice.objects.exists()

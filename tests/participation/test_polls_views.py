@@ -144,6 +144,15 @@ def test_vote_in_place_answers_the_poll_fragment(client, users, poll):
     )
 
 
+def test_every_problem_of_a_ballot_shows_at_once(client, users, poll):
+    client = logged_in(client, users["citizen"])
+    data = form_data(poll, 0, (0, 1, 2))
+    del data[poll.questions.all()[0].field_name]
+    html = poll_html(client.post(vote_url(poll), data), poll)
+    assert "Choisissez une réponse." in html
+    assert "Vous pouvez choisir 2 réponses au plus : vous en avez coché 3." in html
+
+
 def test_a_bad_ballot_in_place_keeps_the_answers(client, users, poll):
     client = logged_in(client, users["citizen"])
     data = form_data(poll, 0, (), "Texte gardé")
