@@ -145,11 +145,7 @@ class PollAdminForm(WagtailAdminModelForm):
         questions = self.formsets.get("questions")
         if questions is None or not questions.is_valid():
             return cleaned_data
-        kept = [
-            form
-            for form in questions.forms
-            if not _deleted(form) and not _is_blank_new(form)
-        ]
+        kept = [form for form in questions.forms if not _deleted(form) and not _is_blank_new(form)]
         for form in kept:
             self._check_question(form)
         count = Ballot.objects.filter(poll=self.instance).count() if self.instance.pk else 0
