@@ -383,3 +383,10 @@ LOGGING = {
 
 TRIBUNE_CONSULTATIONS_PER_PAGE = 12
 TRIBUNE_SEARCH_RESULTS_PER_PAGE = 10
+
+# Polls. Tallies are counters split into shards: one hot counter row caps 50 concurrent
+# voters at 567 ballots/s against 2,208/s without it (DESIGN.md, "Measured");
+# benchmarks/votes.py measures the shard count.
+TRIBUNE_POLL_TALLY_SHARDS = env.number("TRIBUNE_POLL_TALLY_SHARDS", 16)
+TRIBUNE_POLL_TEXT_MAX_LENGTH = env.number("TRIBUNE_POLL_TEXT_MAX_LENGTH", 2000)
+TRIBUNE_VOTE_RATE_LIMIT = env.number("TRIBUNE_VOTE_RATE_LIMIT", 20)  # ballots per person per minute

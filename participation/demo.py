@@ -5,6 +5,7 @@ when missing, so running it twice changes nothing and never overwrites edits.
 """
 
 import io
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,7 +30,16 @@ from cms.models import (
     StandardPage,
 )
 from cms.permissions import grant_editorial_permissions
-from participation.models import ConsultationPage
+from participation.models import (
+    Choice,
+    ConsultationPage,
+    Poll,
+    Question,
+    QuestionKind,
+    ResultsVisibility,
+)
+from participation.permissions import grant_poll_admin_permissions
+from participation.services import polls as poll_services
 
 # Demo only: these passwords are published in the README.
 DEMO_PASSWORD = "demo-tribune-2026"  # noqa: S105 - published on purpose
@@ -317,6 +327,99 @@ NEWS = [
 ]
 
 
+# Polls: (consultation slug, poll fields, questions, number of demo ballots, weights per
+# choice question, sample free-text answers). Ballots come from fictitious residents
+# without a password, so the charts mean something from the first visit.
+POLLS = [
+    {
+        "consultation": "plan-velo-2027",
+        "title": "Vos trajets à vélo",
+        "intro": (
+            "Trois questions pour mieux connaître vos habitudes. Vous pourrez modifier "
+            "votre vote jusqu'à la clôture de la consultation."
+        ),
+        "results_visibility": ResultsVisibility.AFTER_VOTING,
+        "allow_change": True,
+        "questions": [
+            (
+                "À quelle fréquence vous déplacez-vous à vélo dans Démo ?",
+                QuestionKind.SINGLE,
+                None,
+                [
+                    "Tous les jours ou presque",
+                    "Une ou plusieurs fois par semaine",
+                    "Quelques fois par mois",
+                    "Rarement ou jamais",
+                ],
+            ),
+            (
+                "Qu'est-ce qui vous ferait prendre le vélo plus souvent ?",
+                QuestionKind.MULTIPLE,
+                3,
+                [
+                    "Des pistes séparées des voitures",
+                    "Des carrefours sécurisés",
+                    "Du stationnement vélo sécurisé",
+                    "Des itinéraires jalonnés vers la gare et les écoles",
+                    "Une aide à l'achat d'un vélo à assistance électrique",
+                    "Un atelier de réparation participatif",
+                ],
+            ),
+            (
+                "Un carrefour ou une rue où vous ne vous sentez pas en sécurité à vélo ? "
+                "Dites-nous où et pourquoi.",
+                QuestionKind.TEXT,
+                None,
+                [],
+            ),
+        ],
+        "ballots": 64,
+        "weights": [[5, 8, 4, 6], [9, 7, 6, 4, 3, 2]],
+        "texts": [
+            "Le rond-point de la gare : les voitures ne laissent aucune place aux vélos.",
+            "Rue des Écoles le matin, avec les voitures garées en double file.",
+            "Le pont sur le canal est trop étroit, on roule sur le trottoir.",
+            "Avenue Jean-Jaurès : pas de piste et des camions de livraison.",
+        ],
+    },
+    {
+        "consultation": "horaires-mediatheque",
+        "title": "Les horaires de votre médiathèque",
+        "intro": "Le vote est clos : merci à toutes celles et ceux qui ont participé.",
+        "results_visibility": ResultsVisibility.AFTER_CLOSING,
+        "allow_change": False,
+        "questions": [
+            (
+                "Quelle proposition d'horaires préférez-vous ?",
+                QuestionKind.SINGLE,
+                None,
+                [
+                    "A — ouverture le dimanche de 10 h à 13 h",
+                    "B — ouverture jusqu'à 20 h le mardi et le jeudi",
+                    "C — ouverture dès 9 h le samedi",
+                ],
+            ),
+            (
+                "Quels services de la médiathèque utilisez-vous le plus ?",
+                QuestionKind.MULTIPLE,
+                2,
+                [
+                    "Le prêt de livres",
+                    "La presse et les magazines",
+                    "La salle de travail",
+                    "Les ateliers et animations",
+                    "L'espace jeux vidéo",
+                ],
+            ),
+        ],
+        "ballots": 320,
+        "weights": [[11, 7, 4], [10, 4, 6, 5, 2]],
+        "texts": [],
+    },
+]
+DEMO_VOTER_EMAIL = "habitant-{:03d}@demo.tribune.test"
+
+
 def cover_image(title: str, colour: tuple[int, int, int]):
     """A plain generated illustration (decorative): no file to ship with the code."""
     from PIL import Image as PILImage
@@ -496,6 +599,67 @@ class Loader:
                 user=user, email=spec.email, defaults={"verified": True, "primary": True}
             )
 
+    def demo_voters(self, count: int) -> list:
+        """Fictitious residents who voted in the demo polls: no password, no verified
+        e-mail, so nobody can sign in with them. Created in one query."""
+        emails = [DEMO_VOTER_EMAIL.format(n) for n in range(1, count + 1)]
+        existing = {user.email: user for user in User.objects.filter(email__in=emails)}
+        missing = []
+        for n, email in enumerate(emails, start=1):
+            if email not in existing:
+                user = User(email=email, display_name=f"Habitant·e {n:03d}")
+                user.set_unusable_password()
+                missing.append(user)
+        if missing:
+            User.objects.bulk_create(missing)
+            self.say(f"  {len(missing)} votant·es fictif·ves créé·es")
+            existing.update({user.email: user for user in User.objects.filter(email__in=emails)})
+        return [existing[email] for email in emails]
+
+    def polls(self):
+        """The demo polls and their ballots; a poll already there is left untouched."""
+        grant_poll_admin_permissions()
+        pick = random.Random(2026)  # noqa: S311 - demo figures, the same on every machine
+        for spec in POLLS:
+            consultation = ConsultationPage.objects.filter(slug=spec["consultation"]).first()
+            if (
+                consultation is None
+                or Poll.objects.filter(consultation=consultation, title=spec["title"]).exists()
+            ):
+                continue
+            poll = Poll.objects.create(
+                consultation=consultation,
+                title=spec["title"],
+                intro=spec["intro"],
+                results_visibility=spec["results_visibility"],
+                allow_change=spec["allow_change"],
+                is_published=True,
+            )
+            questions = []
+            for order, (text, kind, maximum, labels) in enumerate(spec["questions"]):
+                question = Question.objects.create(
+                    poll=poll, text=text, kind=kind, max_choices=maximum, sort_order=order
+                )
+                choices = [
+                    Choice.objects.create(question=question, label=label, sort_order=n)
+                    for n, label in enumerate(labels)
+                ]
+                questions.append((question, choices))
+            entries = []
+            for voter in self.demo_voters(spec["ballots"]):
+                answers, weights = {}, iter(spec["weights"])
+                for question, choices in questions:
+                    if question.is_text:
+                        if spec["texts"] and pick.random() < 0.15:
+                            answers[question.pk] = pick.choice(spec["texts"])
+                        continue
+                    chosen = pick.choices(choices, weights=next(weights), k=3)
+                    keep = 1 if not question.is_multiple else pick.randint(1, question.max_choices)
+                    answers[question.pk] = list(dict.fromkeys(c.pk for c in chosen))[:keep]
+                entries.append((voter, answers))
+            added = poll_services.import_ballots(poll, entries)
+            self.say(f"  sondage « {poll.title} » créé ({added} bulletins)")
+
     @transaction.atomic
     def load(self):
         grant_editorial_permissions()
@@ -505,6 +669,7 @@ class Loader:
         self.news(home)
         self.settings(home, legal)
         self.accounts()
+        self.polls()
         return self.created
 
 

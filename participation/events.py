@@ -55,3 +55,13 @@ def publish(event: Event) -> None:
             event.consultation_id,
             exc_info=True,
         )
+
+
+def poll_results_changed(poll, results) -> Event:
+    """A ballot was cast or changed. Carries what the public page shows to everyone: the
+    number of participants, and the tallies only when the poll shows them to all
+    (`results` is queries.polls.Results). Never who voted, nor what anyone chose."""
+    data = {"poll": poll.pk, "participants": results.participants}
+    if poll.results_visible_to(has_voted=False):
+        data["choices"] = {str(choice_id): count for choice_id, count in results.counts.items()}
+    return Event(type="poll.results", consultation_id=poll.consultation_id, data=data)

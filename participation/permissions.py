@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from accounts import roles
+
 Rule = Callable[[object, object], str | None]
 RULES: dict[str, Rule] = {}
 
@@ -52,3 +54,59 @@ def participant_reason(user, consultation) -> str | None:
     if status == "closed":
         return _("This consultation is closed.")
     return None
+
+
+# --- Polls ---------------------------------------------------------------------------------
+
+VOTE = "participation.vote"
+CHANGE_BALLOT = "participation.change_ballot"
+
+
+@rule(VOTE)
+def vote_reason(user, poll) -> str | None:
+    """Why this person cannot vote in this poll now. Every verified account may vote,
+    staff included: agents and the communication team are residents too."""
+    if not poll.is_published:
+        return _("This poll is not open.")
+    status = poll.status
+    if status == "closed":
+        return _("This poll closed on %(date)s.") % {
+            "date": formats.date_format(poll.effective_closes_at, "j F Y")
+        }
+    return participant_reason(user, poll.consultation)
+
+
+@rule(CHANGE_BALLOT)
+def change_ballot_reason(user, poll) -> str | None:
+    if (why := vote_reason(user, poll)) is not None:
+        return why
+    if not poll.allow_change:
+        return _("You have already voted in this poll, and it does not allow changing a ballot.")
+    return None
+
+
+# Rights in the Wagtail admin: the communication team and administrators edit polls
+# and read their free-text answers; moderators do not see polls at all.
+POLL_ADMIN_PERMISSIONS = {
+    roles.COMMUNICATION: ["add_poll", "change_poll", "delete_poll", "view_poll"],
+    roles.ADMINISTRATORS: ["add_poll", "change_poll", "delete_poll", "view_poll"],
+}
+
+
+def grant_poll_admin_permissions(apps=None) -> None:
+    """Idempotent; called by the migration, load_demo and tests (a flushed test database
+    loses what migrations wrote)."""
+    if apps is None:
+        from django.apps import apps
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    groups = roles.create_groups(apps)
+    poll_type, _created = ContentType.objects.get_or_create(app_label="participation", model="poll")
+    for role, codenames in POLL_ADMIN_PERMISSIONS.items():
+        for codename in codenames:
+            permission, _created = Permission.objects.get_or_create(
+                content_type=poll_type,
+                codename=codename,
+                defaults={"name": f"Can {codename.replace('_', ' ')}"},
+            )
+            groups[role].permissions.add(permission)

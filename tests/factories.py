@@ -97,3 +97,41 @@ def news_page(index, title="Une nouvelle", slug="une-nouvelle", days_ago=0):
             body=[{"type": "paragraph", "value": "<p>Texte.</p>"}],
         ),
     )
+
+
+DEFAULT_POLL_QUESTIONS = [
+    ("Comment venez-vous au centre-ville ?", "single", None, ["À vélo", "En bus", "En voiture"]),
+    (
+        "Quels aménagements voulez-vous ?",
+        "multiple",
+        2,
+        ["Des pistes cyclables", "Des arceaux", "Un atelier de réparation"],
+    ),
+    ("Une remarque ?", "text", None, []),
+]
+
+
+def poll(consultation, *, title="Vos déplacements", questions=None, published=True, **fields):
+    """A poll with its questions and choices: (text, kind, maximum, [choice labels])."""
+    from participation.models import Choice, Poll, Question
+    from participation.queries import polls as poll_queries
+
+    created = Poll.objects.create(
+        consultation=consultation, title=title, is_published=published, **fields
+    )
+    for order, (text, kind, maximum, labels) in enumerate(questions or DEFAULT_POLL_QUESTIONS):
+        question = Question.objects.create(
+            poll=created, text=text, kind=kind, max_choices=maximum, sort_order=order
+        )
+        for n, label in enumerate(labels):
+            Choice.objects.create(question=question, label=label, sort_order=n)
+    return (
+        Poll.objects.select_related("consultation")
+        .prefetch_related(poll_queries.structure())
+        .get(pk=created.pk)
+    )
+
+
+def choice_ids(poll, question_index) -> list:
+    """Ids of the choices of the poll's n-th question, in order."""
+    return [choice.pk for choice in poll.questions.all()[question_index].choices.all()]
