@@ -33,11 +33,7 @@ def pytest_collection_modifyitems(config, items):
     e2e = [item for item in items if "/e2e/" in str(item.fspath)]
     for item in e2e:
         item.add_marker(pytest.mark.e2e)
-    # Last of all: once the browser starts, Playwright's event loop runs in the main
-    # thread until the session ends, and async tests collected after tests/e2e/ (such as
-    # tests/participation/test_shared.py) could no longer run their own loop.
-    others = [item for item in items if "/e2e/" not in str(item.fspath)]
-    items[:] = others + e2e
+    # (tests/conftest.py moves them after every other test.)
     if CHROMIUM or not e2e:
         return
     if IN_CI:
