@@ -29,6 +29,9 @@ from cms.models import (
     StandardPage,
 )
 from cms.permissions import grant_editorial_permissions
+from consent.models import LegalDocumentKind
+from consent.services import records
+from consent.services.defaults import ensure_defaults
 from participation.models import ConsultationPage
 
 # Demo only: these passwords are published in the README.
@@ -242,24 +245,6 @@ LEGAL_PAGES = {
             ),
         ],
     ),
-    "donnees-personnelles": (
-        "Données personnelles",
-        "Quelles données nous traitons, pourquoi, combien de temps et quels sont vos droits.",
-        [
-            heading("Responsable du traitement"),
-            paragraph(
-                "<p>La Ville de Démo traite vos données pour mener ses consultations "
-                "publiques, dans le cadre de sa mission d'intérêt public (article 6-1-e "
-                "du RGPD).</p>"
-            ),
-            heading("Vos droits"),
-            paragraph(
-                "<p>Vous pouvez accéder à vos données, les corriger, les exporter ou "
-                "supprimer votre compte à tout moment depuis votre espace. Vous pouvez "
-                "aussi saisir la CNIL.</p>"
-            ),
-        ],
-    ),
     "accessibilite": (
         "Accessibilité : partiellement conforme",
         "Déclaration d'accessibilité établie selon le RGAA 4.1.",
@@ -470,7 +455,6 @@ class Loader:
         navigation = NavigationSettings.for_site(site)
         if navigation.legal_notice_page_id is None:
             navigation.legal_notice_page = legal["mentions-legales"]
-            navigation.privacy_page = legal["donnees-personnelles"]
             navigation.accessibility_page = legal["accessibilite"]
             navigation.charter_page = legal["charte-de-moderation"]
             navigation.accessibility_status = AccessibilityStatus.PARTIAL
@@ -495,10 +479,18 @@ class Loader:
             EmailAddress.objects.update_or_create(
                 user=user, email=spec.email, defaults={"verified": True, "primary": True}
             )
+            if records.needs_terms_acceptance(user):
+                # Demo accounts take part at once; real people accept at sign-up.
+                records.accept_terms(
+                    user,
+                    terms=records.current_document(LegalDocumentKind.TERMS),
+                    privacy=records.current_document(LegalDocumentKind.PRIVACY),
+                )
 
     @transaction.atomic
     def load(self):
         grant_editorial_permissions()
+        ensure_defaults()
         home = self.home()
         self.consultations(home)
         legal = self.legal_pages(home)
