@@ -207,6 +207,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # django-cookie-consent's groups, read on every page: kept in each process's memory, so
 # pages (and /health/) do not depend on Redis for them. A change of a cookie group in
 # the admin reaches other processes within the library's hour of cache.
@@ -214,7 +215,6 @@ CACHES["cookie_consent"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "cookie-consent",
 }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Wagtail uses the django-tasks backport, Tribune uses django.tasks; both read TASKS.
 if PRODUCTION_LIKE and DATABASE_URL and not env.flag("TASKS_IMMEDIATE", False):

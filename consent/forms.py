@@ -36,7 +36,10 @@ class SignupForm(AccountsSignupForm):
             (AGE_UNDER, _("I am under 15")),
         ],
     )
-    accept_terms = forms.BooleanField(label=_("I accept the terms of use"))
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use"),
+        error_messages={"required": _("Accept the terms of use to create an account.")},
+    )
     notifications = forms.BooleanField(
         label=_("Send me e-mails about the consultations I take part in (optional)"),
         required=False,

@@ -32,7 +32,9 @@ class ConsentCookieMiddleware:
                 rejected = True
                 del request.COOKIES[name]
                 # No value in the log: it may carry the visitor's consent id.
-                logger.warning("consent cookie rejected (bad signature or expired) on %s", request.path)
+                logger.warning(
+                    "consent cookie rejected (bad signature or expired) on %s", request.path
+                )
             else:
                 request.consent_values = values
         response = self.get_response(request)

@@ -328,13 +328,13 @@ for model, name, columns, purpose in (
     (
         "wagtailadmin.FormState",
         "brouillons-formulaires",
-        ("content_type__model", "object_id", "created_at"),
+        ("content_type__model", "object_id", "last_updated_at"),
         _("Keep an unsaved form of the administration interface."),
     ),
     (
         "wagtailcore.APIToken",
         "jetons-api",
-        ("name", "created_at"),
+        ("name", "created", "last_used_at"),
         _("Access to the administration API."),
     ),
     (
@@ -370,6 +370,7 @@ registry.register_rule(
         apply=delete_unverified_accounts,
     )
 )
+
 
 def _inactivity_rules():
     from django.conf import settings

@@ -90,9 +90,8 @@ def unlink(**replacements) -> Eraser:
     def erase(entry: DataEntry, user_ids: Sequence[int], choice: str) -> int:
         total = 0
         for name in entry.user_fields:
-            total += (
-                entry.model_class.objects.filter(**{f"{name}__in": user_ids})
-                .update(**{name: None}, **replacements)
+            total += entry.model_class.objects.filter(**{f"{name}__in": user_ids}).update(
+                **{name: None}, **replacements
             )
         return total
 
@@ -283,13 +282,17 @@ def clear_fields(**values):
     return apply
 
 
-def network_data_rule(model: str, *, date_field: str, fields_to_clear: dict, label) -> RetentionRule:
+def network_data_rule(
+    model: str, *, date_field: str, fields_to_clear: dict, label
+) -> RetentionRule:
     """IP addresses and user agents attached to contributions: erased after
     TRIBUNE_RETENTION_DAYS["contribution_network_data"] (1 year by default), the rest
     of the row kept. `fields_to_clear` maps field → empty value ({"ip_address": None})."""
     not_yet_cleared = Q()
     for name, empty in fields_to_clear.items():
-        not_yet_cleared |= ~Q(**{name: empty}) if empty is not None else Q(**{f"{name}__isnull": False})
+        not_yet_cleared |= (
+            ~Q(**{name: empty}) if empty is not None else Q(**{f"{name}__isnull": False})
+        )
     return RetentionRule(
         key=f"{model.lower()}.network",
         label=label,

@@ -16,14 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consent import forms
 from consent.models import LegalDocument, LegalDocumentKind
-from consent.registry import registry
+from consent.registry import LegalBasis, registry
 from consent.services import account, cookies, exports, records
 from consent.services.limits import RateLimited
 
@@ -83,7 +82,9 @@ def cookie_settings(request):
             message = _("Your cookie choices are saved.")
             if wants_fragment(request):
                 response = fragment(
-                    request, "consent/includes/cookie_banner.html", {"done": True},
+                    request,
+                    "consent/includes/cookie_banner.html",
+                    {"done": True},
                     announce=message,
                 )
             else:
@@ -143,7 +144,8 @@ def personal_data(request):
             "versions": versions,
             "entries": entries,
             "rules": rules,
-            "rules_by_key": {rule.key: rule for rule in rules},
+            "public_interest": LegalBasis.PUBLIC_INTEREST.label,
+            "consent_basis": LegalBasis.CONSENT.label,
             "cookie_groups": CookieGroup.objects.prefetch_related("cookie_set").order_by(
                 "ordering", "pk"
             ),
@@ -278,4 +280,3 @@ def delete_account(request):
         "consent/delete_account.html",
         {"form": form, "can_delete": not request.user.is_superuser},
     )
-

@@ -29,9 +29,13 @@ class AdministratorsPolicy(ModelPermissionPolicy):
 
         if not self.actions & set(actions):
             return get_user_model().objects.none()
-        return get_user_model().objects.filter(
-            Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATORS), is_active=True
-        ).distinct()
+        return (
+            get_user_model()
+            .objects.filter(
+                Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATORS), is_active=True
+            )
+            .distinct()
+        )
 
 
 for model, actions in (

@@ -93,7 +93,9 @@ def create_cookie_groups(apps=None):
     Cookie = apps.get_model("cookie_consent", "Cookie")
     for spec in COOKIE_GROUPS:
         fields = {key: value for key, value in spec.items() if key not in ("varname", "cookies")}
-        group, _created = CookieGroup.objects.get_or_create(varname=spec["varname"], defaults=fields)
+        group, _created = CookieGroup.objects.get_or_create(
+            varname=spec["varname"], defaults=fields
+        )
         for name, description in spec["cookies"]:
             Cookie.objects.get_or_create(
                 cookiegroup=group, name=name, domain="", defaults={"description": description}

@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from consent import permissions
 from consent.models import DataExport
@@ -24,7 +23,9 @@ logger = logging.getLogger(__name__)
 
 def _plain(value):
     if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        return (
+            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str):
@@ -38,7 +39,9 @@ def collect(user) -> list[tuple]:
     for entry in registry.ordered_entries():
         if entry.export is None:
             continue
-        rows = [{key: _plain(value) for key, value in row.items()} for row in entry.export(entry, user)]
+        rows = [
+            {key: _plain(value) for key, value in row.items()} for row in entry.export(entry, user)
+        ]
         columns = list(getattr(entry.export, "columns", ()) or (rows[0].keys() if rows else ()))
         collected.append((entry, columns, rows))
     return collected
@@ -112,5 +115,3 @@ def delete_export_files(rows) -> int:
 
     transaction.on_commit(remove_files)
     return count
-
-

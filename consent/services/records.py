@@ -157,9 +157,7 @@ def set_notifications(user, enabled: bool, *, now=None) -> ConsentRecord | None:
     if wants_notifications(user) == enabled:
         return None
     previous = latest(user, Purpose.NOTIFICATIONS)
-    decision = (
-        Decision.GRANTED if enabled else Decision.WITHDRAWN if previous else Decision.REFUSED
-    )
+    decision = Decision.GRANTED if enabled else Decision.WITHDRAWN if previous else Decision.REFUSED
     return record(
         purpose=Purpose.NOTIFICATIONS,
         decision=decision,

@@ -149,5 +149,3 @@ def stale_user_sessions(now, cutoff):
 
 def expired_exports(now, cutoff):
     return DataExport.objects.filter(created_at__lt=cutoff)
-
-
