@@ -206,6 +206,9 @@ class InactivityNotice(models.Model):
         verbose_name_plural = _("inactivity warnings")
         indexes = [models.Index(fields=["user", "days_before", "sent_at"])]
 
+    def __str__(self):
+        return f"J-{self.days_before} ({self.sent_at:%Y-%m-%d})"
+
 
 class PurgeStatus(models.TextChoices):
     RUNNING = "running", _("Running")
@@ -249,6 +252,9 @@ class PurgeLock(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.name
 
 
 class AudienceDay(models.Model):

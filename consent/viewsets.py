@@ -55,6 +55,8 @@ class ReadOnlyViewSet(ModelViewSet):
 
 
 class ConsentRecordViewSet(ReadOnlyViewSet):
+    url_prefix = "consent/consentrecord"
+    url_namespace = "consent_consentrecord"
     model = ConsentRecord
     icon = "tick-inverse"
     menu_label = _("Consent records")
@@ -86,6 +88,8 @@ class ConsentRecordViewSet(ReadOnlyViewSet):
 
 
 class PurgeRunViewSet(ReadOnlyViewSet):
+    url_prefix = "consent/purgerun"
+    url_namespace = "consent_purgerun"
     model = PurgeRun
     icon = "bin"
     menu_label = _("Purge runs")
@@ -97,6 +101,8 @@ class PurgeRunViewSet(ReadOnlyViewSet):
 
 
 class AudienceViewSet(ReadOnlyViewSet):
+    url_prefix = "consent/audienceday"
+    url_namespace = "consent_audienceday"
     model = AudienceDay
     icon = "view"
     menu_label = _("Audience")
@@ -124,6 +130,8 @@ class LegalDocumentForm(forms.ModelForm):
 
 
 class LegalDocumentViewSet(ModelViewSet):
+    url_prefix = "consent/legaldocument"
+    url_namespace = "consent_legaldocument"
     model = LegalDocument
     icon = "doc-full"
     menu_label = _("Legal texts")

@@ -7,6 +7,8 @@ The texts are the institution's to adapt: administrators publish new versions fr
 the admin (Paramètres → Textes légaux).
 """
 
+import contextlib
+
 from django.utils import timezone
 
 NECESSARY = "necessaires"
@@ -106,10 +108,9 @@ def create_cookie_groups(apps=None):
 def _clear_library_cache():
     from cookie_consent.cache import delete_cache
 
-    try:
+    # No cache configured while migrating is fine: there is nothing stale to clear.
+    with contextlib.suppress(Exception):
         delete_cache()
-    except Exception:  # noqa: S110 - no cache configured while migrating is fine
-        pass
 
 
 def create_legal_documents(apps=None):
