@@ -68,11 +68,13 @@ def cookie_settings(request):
     }
     form = forms.CookieChoiceForm(initial_choices=current)
     if request.method == "POST":
-        action = request.POST.get("action")
+        # Not "action": a field of that name would hide the form's action in the DOM
+        # (enhance.js reads form.action).
+        choice = request.POST.get("choice")
         accepted = None
-        if action == "accept_all":
+        if choice == "accept_all":
             accepted = set(all_cookie_groups())
-        elif action in ("refuse_all", "close"):
+        elif choice in ("refuse_all", "close"):
             accepted = set()
         else:
             form = forms.CookieChoiceForm(request.POST, initial_choices=current)
@@ -195,15 +197,15 @@ def privacy_centre(request):
         initial={"notifications": records.wants_notifications(user)}, prefix="notifications"
     )
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "display_name":
+        section = request.POST.get("section")
+        if section == "display_name":
             name_form = forms.DisplayNameForm(request.POST, instance=user, prefix="profile")
             if name_form.is_valid():
                 account.update_display_name(user, user, name_form.cleaned_data["display_name"])
                 messages.success(request, _("Your display name is updated."))
                 return redirect("consent:privacy_centre")
             user.refresh_from_db(fields=["display_name"])
-        elif action == "notifications":
+        elif section == "notifications":
             notifications_form = forms.NotificationsForm(request.POST, prefix="notifications")
             if notifications_form.is_valid():
                 records.set_notifications(user, notifications_form.cleaned_data["notifications"])

@@ -79,7 +79,7 @@ def test_purge_runs_are_listed_with_their_rows(client, users, defaults):
 
 def test_audience_figures_are_shown_to_administrators(client, users, defaults, site_tree):
     visitor = client
-    visitor.post("/cookies/", {"action": "accept_all"})
+    visitor.post("/cookies/", {"choice": "accept_all"})
     visitor.get("/")
     client.force_login(users["administrator"])
     html = client.get("/admin/consent/audienceday/").content.decode()

@@ -52,7 +52,7 @@ def test_nothing_optional_is_set_before_a_choice(client):
 
 
 def test_accepting_all_records_the_choice_and_then_sets_the_audience_cookie(client):
-    response = client.post("/cookies/", {"action": "accept_all", "next": "/"})
+    response = client.post("/cookies/", {"choice": "accept_all", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert "cookie_consent" in set_cookie_names(response)
     assert AUDIENCE not in set_cookie_names(response)  # only on a page, after consent
@@ -74,7 +74,7 @@ def test_accepting_all_records_the_choice_and_then_sets_the_audience_cookie(clie
 
 
 def test_a_returning_visitor_is_counted_as_such_the_next_day(client):
-    client.post("/cookies/", {"action": "accept_all"})
+    client.post("/cookies/", {"choice": "accept_all"})
     client.get("/")
     with time_machine.travel(timezone.now() + timezone.timedelta(days=1)):
         client.get("/")
@@ -83,11 +83,11 @@ def test_a_returning_visitor_is_counted_as_such_the_next_day(client):
 
 
 def test_refusing_records_it_and_removes_the_audience_cookie(client):
-    client.post("/cookies/", {"action": "accept_all"})
+    client.post("/cookies/", {"choice": "accept_all"})
     client.get("/")
     assert AUDIENCE in client.cookies and client.cookies[AUDIENCE].value
 
-    response = client.post("/cookies/", {"action": "refuse_all", "next": "/"})
+    response = client.post("/cookies/", {"choice": "refuse_all", "next": "/"})
     assert AUDIENCE in deleted_cookie_names(response)
     decisions = list(
         ConsentRecord.objects.order_by("created_at", "pk").values_list("decision", flat=True)
@@ -99,7 +99,7 @@ def test_refusing_records_it_and_removes_the_audience_cookie(client):
 
 
 def test_closing_the_banner_counts_as_refusal(client):
-    client.post("/cookies/", {"action": "close", "next": "/"})
+    client.post("/cookies/", {"choice": "close", "next": "/"})
     assert ConsentRecord.objects.get().decision == Decision.REFUSED
     page = client.get("/")
     assert "Cookies sur ce site" not in page.content.decode()
@@ -125,7 +125,7 @@ def test_an_invalid_custom_choice_keeps_the_page_and_records_nothing(client):
 
 def test_the_in_place_answer_replaces_the_banner(client):
     response = client.post(
-        "/cookies/", {"action": "refuse_all"}, headers={"X-Tribune-Fragment": "1"}
+        "/cookies/", {"choice": "refuse_all"}, headers={"X-Tribune-Fragment": "1"}
     )
     assert response.status_code == 200
     assert 'id="cookie-banner"' in response.content.decode()
@@ -134,7 +134,7 @@ def test_the_in_place_answer_replaces_the_banner(client):
 
 
 def test_a_tampered_consent_cookie_counts_as_no_choice(client, caplog):
-    client.post("/cookies/", {"action": "accept_all"})
+    client.post("/cookies/", {"choice": "accept_all"})
     client.get("/")
     genuine = client.cookies["cookie_consent"].value
     client.cookies["cookie_consent"] = genuine.replace("audience=", "audience=9")
@@ -154,7 +154,7 @@ def test_a_forged_acceptance_without_signature_sets_nothing(client):
 
 
 def test_the_choice_is_asked_again_after_six_months(client):
-    client.post("/cookies/", {"action": "refuse_all"})
+    client.post("/cookies/", {"choice": "refuse_all"})
     assert "Cookies sur ce site" not in client.get("/").content.decode()
     with time_machine.travel(timezone.now() + timezone.timedelta(days=181)):
         assert "Cookies sur ce site" not in client.get("/").content.decode()
@@ -163,7 +163,7 @@ def test_the_choice_is_asked_again_after_six_months(client):
 
 
 def test_the_choice_is_asked_again_when_a_group_changes(client):
-    client.post("/cookies/", {"action": "accept_all"})
+    client.post("/cookies/", {"choice": "accept_all"})
     assert "Cookies sur ce site" not in client.get("/").content.decode()
     time.sleep(0.01)  # the group's version is the date of its newest cookie
     Cookie.objects.create(

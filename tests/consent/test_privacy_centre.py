@@ -30,7 +30,7 @@ def test_the_privacy_centre_shows_what_is_held(signed_in, citizen):
 
 def test_the_display_name_is_corrected(signed_in, citizen):
     response = signed_in.post(
-        "/mes-donnees/", {"action": "display_name", "profile-display_name": "  Camille   B. "}
+        "/mes-donnees/", {"section": "display_name", "profile-display_name": "  Camille   B. "}
     )
     assert response.status_code == 302
     citizen.refresh_from_db()
@@ -39,7 +39,7 @@ def test_the_display_name_is_corrected(signed_in, citizen):
 
 def test_a_bad_display_name_comes_back_with_a_french_error(signed_in, citizen):
     response = signed_in.post(
-        "/mes-donnees/", {"action": "display_name", "profile-display_name": "moi@exemple.fr"}
+        "/mes-donnees/", {"section": "display_name", "profile-display_name": "moi@exemple.fr"}
     )
     html = response.content.decode()
     assert response.status_code == 200

@@ -136,7 +136,7 @@ def test_consent_records_go_5_years_after_their_end(at_start, run):
 
 def test_cookie_choices_end_after_6_months_and_go_5_years_later(client, site_tree, run):
     with time_machine.travel(START, tick=False):
-        client.post("/cookies/", {"action": "refuse_all"})
+        client.post("/cookies/", {"choice": "refuse_all"})
     record = ConsentRecord.objects.get()
     assert record.ended_at == START + timedelta(days=182)
     assert rows(run(days(182 + 1826)), "consent.records") == 0

@@ -76,9 +76,9 @@ def test_accepting_terms_records_the_text_hash(citizen, new_terms):
 
 def test_notifications_opt_in_then_withdrawal_are_both_recorded(signed_in, citizen):
     signed_in.post(
-        "/mes-donnees/", {"action": "notifications", "notifications-notifications": "on"}
+        "/mes-donnees/", {"section": "notifications", "notifications-notifications": "on"}
     )
-    signed_in.post("/mes-donnees/", {"action": "notifications"})
+    signed_in.post("/mes-donnees/", {"section": "notifications"})
     decisions = list(
         ConsentRecord.objects.filter(user=citizen, purpose=Purpose.NOTIFICATIONS)
         .order_by("created_at", "pk")
