@@ -137,7 +137,8 @@ class DeletionForm(forms.Form):
         initial=Choice.ANONYMISE,
     )
     confirm = forms.BooleanField(
-        label=_("I understand that my account will be deleted at once and for good")
+        label=_("I understand that my account will be deleted at once and for good"),
+        error_messages={"required": _("Tick this box to confirm the deletion.")},
     )
 
 

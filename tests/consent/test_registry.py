@@ -90,3 +90,67 @@ def test_the_public_page_is_generated_from_the_registry(client, defaults, site_t
     assert "Mission d’intérêt public" in html and "Consentement" in html
     assert "10 jours" in html  # the setting, not a copy of it
     assert "Mesure d&#x27;audience" in html and "tribune_visite" in html
+
+
+def test_the_building_blocks_participation_will_use(db, defaults):
+    """by_choice / unlink / delete / fields and network_data_rule, on models that exist
+    in this branch (comments and ballots arrive with participation's privacy.py)."""
+    from datetime import timedelta
+
+    from allauth.usersessions.models import UserSession
+    from django.utils import timezone
+
+    from consent.models import ConsentRecord
+    from consent.registry import (
+        Choice,
+        Registry,
+        by_choice,
+        delete,
+        fields,
+        network_data_rule,
+        unlink,
+    )
+    from consent.services import records
+    from consent.services.purge import run_rule
+    from tests import factories
+
+    local = Registry()
+    entry = local.register_data(
+        "consent.ConsentRecord",
+        user_fields=["user"],
+        category="Contributions",
+        purpose="Débattre",
+        legal_basis=LegalBasis.PUBLIC_INTEREST,
+        recipients="Le public",
+        retention="Durée de la consultation",
+        export=fields("purpose", "decision"),
+        erase=by_choice(keep=unlink(), erase=delete()),
+        contribution=True,
+    )
+    keeper, eraser = factories.UserFactory(), factories.UserFactory()
+    for person in (keeper, eraser):
+        records.set_notifications(person, True)
+    assert list(entry.export(entry, keeper))[-1] == {
+        "purpose": "notifications",
+        "decision": "granted",
+    }
+    entry.erase(entry, [keeper.pk], Choice.ANONYMISE)
+    entry.erase(entry, [eraser.pk], Choice.ERASE)
+    assert ConsentRecord.objects.filter(user=None, subject=records.subject_of(user=keeper)).exists()
+    assert not ConsentRecord.objects.filter(subject=records.subject_of(user=eraser)).exists()
+
+    rule = network_data_rule(
+        "usersessions.UserSession",
+        date_field="created_at",
+        fields_to_clear={"user_agent": ""},
+        label="Navigateurs des sessions",
+    )
+    session = UserSession.objects.create(
+        user=keeper, session_key="k" * 32, ip="198.51.100.4", user_agent="Firefox"
+    )
+    UserSession.objects.filter(pk=session.pk).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+    assert run_rule(rule, now=timezone.now()).rows == 1
+    assert UserSession.objects.get(pk=session.pk).user_agent == ""
+    assert run_rule(rule, now=timezone.now()).rows == 0  # already cleared

@@ -157,9 +157,7 @@ def test_account_deletion_end_to_end(page, live_site, person):
     assert_no_axe_violations(page)
     page.get_by_label("Garder mes contributions").check()
     page.get_by_role("button", name="Supprimer définitivement mon compte").click()
-    expect(
-        page.get_by_text("Ce champ est obligatoire").or_(page.get_by_text("Champ requis"))
-    ).to_be_visible()
+    expect(page.get_by_text("Cochez la case pour confirmer la suppression.")).to_be_visible()
     page.get_by_label("Je comprends que mon compte sera supprimé").check()
     page.get_by_role("button", name="Supprimer définitivement mon compte").click()
     expect(page.get_by_text("Votre compte est supprimé.")).to_be_visible()
