@@ -150,6 +150,7 @@ registry.register_data(
     # Never the secret itself: an export travels by e-mail clients and downloads.
     export=fields("type", "created_at", "last_used_at"),
     export_name="double-authentification",
+    label=_("two-step verification devices"),
     erase=delete(),
 )
 
@@ -164,6 +165,7 @@ registry.register_data(
     retention_rules=["usersessions.stale"],
     export=fields("ip", "user_agent", "created_at", "last_seen_at"),
     export_name="sessions",
+    label=_("sessions on your devices"),
     erase=delete(),
 )
 
@@ -213,6 +215,13 @@ registry.register_data(
 )
 
 # --- Wagtail (staff accounts) ------------------------------------------------------------------
+
+# Third-party models whose plural name has no French translation of its own.
+LABELS = {
+    "wagtailadmin.EditingSession": _("editing sessions"),
+    "wagtailadmin.FormState": _("unsaved admin forms"),
+    "wagtailcore.UploadedFile": _("files being uploaded"),
+}
 
 EDITORIAL_PURPOSE = _("Keep the record of what was written, reviewed and published.")
 KEPT_UNLINKED = _("Kept as the institution's editorial record; unlinked when the account goes.")
@@ -355,6 +364,7 @@ for model, name, columns, purpose in (
         export=fields(*columns),
         export_name=name,
         erase=delete(),
+        label=LABELS.get(model, ""),
     )
 
 # --- Retention rules ----------------------------------------------------------------------------

@@ -134,7 +134,12 @@ class DataEntry:
     order: int = 100
     contribution: bool = False
     retention_rules: tuple[str, ...] = ()
-    note: str = ""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """What people read: the given label, or the model's plural name."""
+        return self.label or self.model_class._meta.verbose_name_plural
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -176,7 +181,7 @@ class Registry:
         order: int = 100,
         contribution: bool = False,
         retention_rules: Sequence[str] = (),
-        note="",
+        label="",
     ) -> DataEntry:
         """Declare a model holding personal data. `erase` runs for a batch of account
         ids when accounts are deleted (lower `order` first; the account itself last)."""
@@ -194,7 +199,7 @@ class Registry:
             order=order,
             contribution=contribution,
             retention_rules=tuple(retention_rules),
-            note=note,
+            label=label,
         )
         self.entries[entry.key] = entry
         return entry

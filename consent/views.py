@@ -136,7 +136,7 @@ def personal_data(request):
     """« Données personnelles »: the privacy policy in force, then the table generated
     from the registry, so what the page says is what the code does."""
     document, versions = _document_page(request, LegalDocumentKind.PRIVACY)
-    entries = registry.ordered_entries()
+    entries = list(registry.entries.values())  # in registration order: accounts first
     rules = list(registry.rules.values())
     return TemplateResponse(
         request,
@@ -181,7 +181,7 @@ def accept_terms(request):
 def _held_data(user):
     """What Tribune holds about the person, per kind of data: one count query each."""
     rows = []
-    for entry in registry.ordered_entries():
+    for entry in registry.entries.values():
         count = entry.rows_of([user.pk]).count()
         if count:
             rows.append({"entry": entry, "count": count})

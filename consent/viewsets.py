@@ -1,6 +1,7 @@
 """The admin of personal data, for administrators (the DPO): consent records and purge
 runs to read and export, legal texts to version, daily audience figures."""
 
+from cookie_consent.models import Cookie
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,7 @@ for model, actions in (
     (PurgeRun, ["view"]),
     (AudienceDay, ["view"]),
     (LegalDocument, ["view", "add", "change"]),
+    (Cookie, ["view", "add", "change", "delete"]),
 ):
     register_permission_policy(model, AdministratorsPolicy(model, actions))
 
@@ -146,8 +148,29 @@ class LegalDocumentViewSet(ModelViewSet):
         return type("LegalDocumentAdminForm", (LegalDocumentForm, base), {})
 
 
+class CookieViewSet(ModelViewSet):
+    """The cookies the site declares. Adding one to a group changes the group's version:
+    everyone is asked again (django-cookie-consent's rule)."""
+
+    model = Cookie
+    url_prefix = "consent/cookie"
+    url_namespace = "consent_cookie"
+    icon = "cog"
+    menu_label = _("Cookies")
+    form_fields = ["cookiegroup", "name", "description", "path", "domain"]
+    list_display = ["name", "cookiegroup", "description", "created"]
+    list_filter = ["cookiegroup"]
+    copy_view_enabled = False
+
+
 class PersonalDataGroup(ViewSetGroup):
     menu_label = _("Personal data")
     menu_icon = "lock"
     menu_order = 900
-    items = (ConsentRecordViewSet, LegalDocumentViewSet, PurgeRunViewSet, AudienceViewSet)
+    items = (
+        ConsentRecordViewSet,
+        LegalDocumentViewSet,
+        CookieViewSet,
+        PurgeRunViewSet,
+        AudienceViewSet,
+    )

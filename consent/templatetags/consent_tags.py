@@ -32,8 +32,3 @@ def duration(days) -> str:
     if days >= 28 and abs(days - months * 30.44) <= 2:
         return ngettext("%(count)d month", "%(count)d months", months) % {"count": months}
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
-
-
-@register.filter
-def verbose_name(model) -> str:
-    return model._meta.verbose_name_plural

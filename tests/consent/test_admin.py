@@ -85,3 +85,26 @@ def test_audience_figures_are_shown_to_administrators(client, users, defaults, s
     html = client.get("/admin/consent/audienceday/").content.decode()
     assert "Audience" in html
     assert cookies.AUDIENCE == "audience"
+
+
+def test_declaring_a_new_cookie_in_the_admin_asks_everyone_again(
+    client, users, defaults, site_tree
+):
+    from cookie_consent.models import CookieGroup
+
+    visitor = type(client)()
+    visitor.post("/cookies/", {"choice": "accept_all"})
+    assert "Cookies sur ce site" not in visitor.get("/").content.decode()
+    client.force_login(users["administrator"])
+    response = client.post(
+        "/admin/consent/cookie/new/",
+        {
+            "cookiegroup": CookieGroup.objects.get(varname="audience").pk,
+            "name": "tribune_parcours",
+            "description": "Pages vues pendant la visite.",
+            "path": "/",
+            "domain": "",
+        },
+    )
+    assert response.status_code == 302
+    assert "Cookies sur ce site" in visitor.get("/").content.decode()

@@ -94,3 +94,11 @@ def test_exports_are_rate_limited(signed_in, citizen):
 
 def test_an_export_needs_a_post(signed_in):
     assert signed_in.get("/mes-donnees/export/").status_code == 405
+
+
+def test_the_pages_linked_from_the_privacy_centre_work(signed_in, citizen):
+    """E-mail change and the session list are allauth's, in the site's look."""
+    email_page = signed_in.get("/compte/email/")
+    assert email_page.status_code == 200 and citizen.email in email_page.content.decode()
+    sessions = signed_in.get("/compte/sessions/")
+    assert sessions.status_code == 200
