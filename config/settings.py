@@ -119,7 +119,7 @@ MIDDLEWARE = [
     # Consent cookie first (it drops a forged or expired choice), then the library's
     # cleaner (removes optional cookies not accepted), then the audience cookie.
     "consent.middleware.ConsentCookieMiddleware",
-    "cookie_consent.middleware.CleanCookiesMiddleware",
+    "consent.middleware.CleanCookiesMiddleware",
     "consent.middleware.AudienceMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]

@@ -1,8 +1,10 @@
 import logging
 from datetime import date
 
+from cookie_consent.middleware import CleanCookiesMiddleware as LibraryCleanCookiesMiddleware
 from cookie_consent.util import get_cookie_value_from_request
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +43,19 @@ class ConsentCookieMiddleware:
         if rejected and name not in response.cookies:
             response.delete_cookie(name, domain=settings.COOKIE_CONSENT_DOMAIN)
         return response
+
+
+class CleanCookiesMiddleware(LibraryCleanCookiesMiddleware):
+    """The library's cleaner (removes optional cookies without consent), which reads the
+    cookie groups from the database when its cache is cold: during a database outage it
+    must not turn /health/'s JSON or the 503 page into another error."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except DatabaseError:
+            logger.warning("cookie groups unreadable: optional cookies not cleaned this time")
+            return response
 
 
 class AudienceMiddleware:

@@ -185,3 +185,30 @@ def test_cookie_signature_rejects_changes_and_old_cookies():
 def test_the_footer_links_to_cookie_settings_on_every_page(client):
     html = client.get("/").content.decode()
     assert "Gestion des cookies" in html and 'href="/cookies/?next=/"' in html
+
+
+def test_health_still_answers_json_when_cookie_groups_cannot_be_read(client, monkeypatch):
+    from django.core.cache import caches
+    from django.db import OperationalError
+
+    def outage():
+        raise OperationalError("base injoignable")
+
+    caches["cookie_consent"].clear()
+    monkeypatch.setattr("cookie_consent.cache._get_cookie_groups_from_db", outage)
+    response = client.get("/health/")
+    assert response["Content-Type"] == "application/json"
+
+
+def test_consent_costs_no_query_per_page(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/")  # warm the caches (site, cookie groups)
+    with CaptureQueriesContext(connection) as before:
+        client.get("/")
+    client.post("/cookies/", {"choice": "accept_all"})
+    client.get("/")  # first page of the day: counted once
+    with CaptureQueriesContext(connection) as after:
+        client.get("/")
+    assert len(after) == len(before)
