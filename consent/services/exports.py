@@ -33,6 +33,14 @@ def _plain(value):
     return str(value)
 
 
+def _cell(value):
+    """A spreadsheet would run a cell starting with = + - @ as a formula (CSV injection):
+    such text gets a leading apostrophe in the CSV file; the JSON keeps it as typed."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def collect(user) -> list[tuple]:
     """[(entry, columns, rows)] for every registered kind of data, rows as plain dicts."""
     collected = []
@@ -58,7 +66,7 @@ def build_zip(user) -> bytes:
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
             archive.writestr(f"{name}.csv", text.getvalue())
             summary.append(
                 {

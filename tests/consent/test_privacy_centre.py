@@ -102,3 +102,14 @@ def test_the_pages_linked_from_the_privacy_centre_work(signed_in, citizen):
     assert email_page.status_code == 200 and citizen.email in email_page.content.decode()
     sessions = signed_in.get("/compte/sessions/")
     assert sessions.status_code == 200
+
+
+def test_a_display_name_like_a_formula_stays_text_in_the_csv(citizen):
+    from consent.services.exports import build_zip
+
+    citizen.display_name = "=HYPERLINK(1)"
+    citizen.save()
+    archive = zipfile.ZipFile(io.BytesIO(build_zip(citizen)))
+    row = next(csv.DictReader(io.StringIO(archive.read("profil.csv").decode())))
+    assert row["display_name"] == "'=HYPERLINK(1)"
+    assert json.loads(archive.read("profil.json"))[0]["display_name"] == "=HYPERLINK(1)"
