@@ -23,6 +23,7 @@ from django.test.utils import (
     setup_databases,
     setup_test_environment,
     teardown_databases,
+    teardown_test_environment,
 )
 
 
@@ -36,6 +37,7 @@ class ThrowAwayDatabase:
         if hasattr(connection, "close_pool"):
             connection.close_pool()
         teardown_databases(self.config, verbosity=0)
+        teardown_test_environment()  # so a script can use several throw-away databases
 
 
 def percentile(values, pct):

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     # Live updates, cookies, background tasks
     "channels",
     "cookie_consent",
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.humanize",  # allauth's session list (« Mes sessions »)
 ]
 
 MIDDLEWARE = [
@@ -113,6 +115,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Consent cookie first (it drops a forged or expired choice), then the library's
+    # cleaner (removes optional cookies not accepted), then the audience cookie.
+    "consent.middleware.ConsentCookieMiddleware",
+    "consent.middleware.CleanCookiesMiddleware",
+    "consent.middleware.AudienceMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -201,6 +209,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# django-cookie-consent's groups, read on every page: kept in each process's memory, so
+# pages (and /health/) do not depend on Redis for them. A change of a cookie group in
+# the admin reaches other processes within the library's hour of cache.
+CACHES["cookie_consent"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cookie-consent",
+}
 
 # Wagtail uses the django-tasks backport, Tribune uses django.tasks; both read TASKS.
 if PRODUCTION_LIKE and DATABASE_URL and not env.flag("TASKS_IMMEDIATE", False):
@@ -251,7 +266,9 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+# consent extends the sign-up form (terms, age, notifications opt-in): accounts sits
+# below consent and never imports it.
+ACCOUNT_FORMS = {"signup": "consent.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -273,6 +290,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+ACCOUNT_CHANGE_EMAIL = True  # one address per person: changing it replaces the old one
+# Deleting an account asks for the password again unless it was typed in the last 5 min.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+USERSESSIONS_TRACK_ACTIVITY = False  # no IP/user-agent refresh on every request
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tribune"
 
@@ -301,6 +322,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Data-export ZIP files (consent): never under MEDIA_ROOT, never served directly.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "private"},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -390,3 +416,51 @@ TRIBUNE_SEARCH_RESULTS_PER_PAGE = 10
 TRIBUNE_POLL_TALLY_SHARDS = env.number("TRIBUNE_POLL_TALLY_SHARDS", 16)
 TRIBUNE_POLL_TEXT_MAX_LENGTH = env.number("TRIBUNE_POLL_TEXT_MAX_LENGTH", 2000)
 TRIBUNE_VOTE_RATE_LIMIT = env.number("TRIBUNE_VOTE_RATE_LIMIT", 20)  # ballots per person per minute
+# --- Personal data (consent app; docs/operations.md) ---------------------------------------
+# Each duration is a setting with the defaults of issue 6; every one can be set by env.
+
+DAY = 60 * 60 * 24
+TRIBUNE_RETENTION_DAYS = {
+    # Accounts whose e-mail address was never confirmed.
+    "unverified_accounts": env.number("RETENTION_UNVERIFIED_ACCOUNTS_DAYS", 7),
+    # Accounts without any sign-in, then deleted as a person would (contributions kept,
+    # anonymised); warnings by e-mail before.
+    "inactive_accounts": env.number("RETENTION_INACTIVE_ACCOUNTS_DAYS", 730),
+    # IP addresses and user agents attached to contributions (and to sessions).
+    "contribution_network_data": env.number("RETENTION_NETWORK_DATA_DAYS", 365),
+    # Sign-in sessions past their end, and the session list (IP address, browser).
+    "sessions": env.number("RETENTION_SESSIONS_DAYS", 14),
+    # ZIP files of the privacy centre.
+    "data_exports": env.number("RETENTION_DATA_EXPORTS_DAYS", 7),
+    # Proof of consent, counted from the end of the consent (withdrawn, replaced,
+    # expired or account deleted): 5 years, the limitation period of civil actions.
+    "consent_records": env.number("RETENTION_CONSENT_RECORDS_DAYS", 5 * 365 + 1),
+    # Summaries of purge runs shown to administrators.
+    "purge_runs": env.number("RETENTION_PURGE_RUNS_DAYS", 365),
+}
+# Days before the deletion of an inactive account when a warning e-mail is sent.
+TRIBUNE_INACTIVITY_WARNING_DAYS = tuple(
+    int(days) for days in env.words("RETENTION_INACTIVITY_WARNING_DAYS") or (30, 7)
+)
+TRIBUNE_PURGE_BATCH_SIZE = env.number("PURGE_BATCH_SIZE", 1000)
+# Hour (Europe/Paris) of the daily purge run by the tasks worker.
+TRIBUNE_PURGE_HOUR = env.number("PURGE_HOUR", 3)
+# French law (article 45 of the loi Informatique et Libertés): under 15, a parent's
+# consent is needed as well as the child's.
+TRIBUNE_MINIMUM_AGE = 15
+# Salt of the hashes that identify visitors in consent records. Never change it once in
+# production: the proofs already recorded would no longer match their visitors.
+TRIBUNE_CONSENT_SALT = env.text("CONSENT_SALT") or f"consent:{SECRET_KEY}"
+
+# django-cookie-consent. The choice lasts 6 months (CNIL recommendation), then the
+# banner asks again; Tribune signs the cookie and records every choice itself.
+COOKIE_CONSENT_NAME = "cookie_consent"
+COOKIE_CONSENT_MAX_AGE = env.number("COOKIE_CONSENT_DAYS", 182) * DAY
+COOKIE_CONSENT_SECURE = not DEBUG and env.flag("DJANGO_SECURE_COOKIES", True)
+COOKIE_CONSENT_HTTPONLY = True
+COOKIE_CONSENT_SAMESITE = "Lax"
+COOKIE_CONSENT_CACHE_BACKEND = "cookie_consent"
+COOKIE_CONSENT_LOG_ENABLED = False  # consent.models.ConsentRecord says who, what and when
+# The audience cookie: only a date, never an identifier (see docs/operations.md).
+TRIBUNE_AUDIENCE_COOKIE = "tribune_visite"
+TRIBUNE_AUDIENCE_COOKIE_DAYS = 390  # 13 months at most (CNIL)

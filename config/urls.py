@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("participation/", include("participation.urls")),
+    path("", include("consent.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -30,6 +30,9 @@ from cms.models import (
     StandardPage,
 )
 from cms.permissions import grant_editorial_permissions
+from consent.models import LegalDocumentKind
+from consent.services import records
+from consent.services.defaults import ensure_defaults
 from participation.models import (
     Choice,
     ConsultationPage,
@@ -249,24 +252,6 @@ LEGAL_PAGES = {
             paragraph(
                 "<p>Le site est hébergé en France par le prestataire retenu par la ville, "
                 "dont l'identité est tenue à disposition sur demande.</p>"
-            ),
-        ],
-    ),
-    "donnees-personnelles": (
-        "Données personnelles",
-        "Quelles données nous traitons, pourquoi, combien de temps et quels sont vos droits.",
-        [
-            heading("Responsable du traitement"),
-            paragraph(
-                "<p>La Ville de Démo traite vos données pour mener ses consultations "
-                "publiques, dans le cadre de sa mission d'intérêt public (article 6-1-e "
-                "du RGPD).</p>"
-            ),
-            heading("Vos droits"),
-            paragraph(
-                "<p>Vous pouvez accéder à vos données, les corriger, les exporter ou "
-                "supprimer votre compte à tout moment depuis votre espace. Vous pouvez "
-                "aussi saisir la CNIL.</p>"
             ),
         ],
     ),
@@ -573,7 +558,6 @@ class Loader:
         navigation = NavigationSettings.for_site(site)
         if navigation.legal_notice_page_id is None:
             navigation.legal_notice_page = legal["mentions-legales"]
-            navigation.privacy_page = legal["donnees-personnelles"]
             navigation.accessibility_page = legal["accessibilite"]
             navigation.charter_page = legal["charte-de-moderation"]
             navigation.accessibility_status = AccessibilityStatus.PARTIAL
@@ -598,6 +582,13 @@ class Loader:
             EmailAddress.objects.update_or_create(
                 user=user, email=spec.email, defaults={"verified": True, "primary": True}
             )
+            if records.needs_terms_acceptance(user):
+                # Demo accounts take part at once; real people accept at sign-up.
+                records.accept_terms(
+                    user,
+                    terms=records.current_document(LegalDocumentKind.TERMS),
+                    privacy=records.current_document(LegalDocumentKind.PRIVACY),
+                )
 
     def demo_voters(self, count: int) -> list:
         """Fictitious residents who voted in the demo polls: no password, no verified
@@ -663,6 +654,7 @@ class Loader:
     @transaction.atomic
     def load(self):
         grant_editorial_permissions()
+        ensure_defaults()
         home = self.home()
         self.consultations(home)
         legal = self.legal_pages(home)

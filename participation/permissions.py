@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from consent.services import records as consent_records
 
 Rule = Callable[[object, object], str | None]
 RULES: dict[str, Rule] = {}
@@ -46,6 +47,8 @@ def participant_reason(user, consultation) -> str | None:
         return _("Sign in to take part.")
     if not user.has_verified_email:
         return _("Confirm your e-mail address to take part: follow the link we sent you.")
+    if consent_records.needs_terms_acceptance(user):
+        return _("The terms of use have changed: accept the new version to take part again.")
     status = consultation.status
     if status == "upcoming":
         return _("This consultation opens on %(date)s.") % {

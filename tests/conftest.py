@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import translation
 
 from accounts import roles
@@ -58,6 +58,7 @@ def _french():
 def _clean_cache():
     # Rate limits live in the cache; one test's limits must not leak into the next.
     cache.clear()
+    caches["cookie_consent"].clear()  # django-cookie-consent's groups
     yield
 
 

@@ -12,6 +12,8 @@ from wagtail.models import Page, Site
 from accounts import roles
 from accounts.models import User
 from cms.models import ConsultationIndexPage, HomePage, NewsIndexPage, NewsPage, StandardPage
+from consent.models import LegalDocumentKind
+from consent.services import records
 from participation.models import ConsultationPage
 
 PASSWORD = "un-mot-de-passe-solide-42"
@@ -32,6 +34,15 @@ class UserFactory(factory.django.DjangoModelFactory):
             group, _created = Group.objects.get_or_create(name=extracted or roles.CITIZENS)
             self.groups.add(group)
             self.save()
+
+    @factory.post_generation
+    def accepted_terms(self, create, extracted, **kwargs):
+        """Like a person who signed up: the terms in force are accepted, unless
+        `accepted_terms=False`."""
+        if create and extracted is not False:
+            terms = records.current_document(LegalDocumentKind.TERMS)
+            if terms is not None:
+                records.accept_terms(self, terms=terms)
 
     @factory.post_generation
     def verified(self, create, extracted, **kwargs):

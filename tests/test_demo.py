@@ -26,7 +26,6 @@ def test_demo_builds_a_french_commune_with_every_status(db, capsys):
     slugs = set(StandardPage.objects.values_list("slug", flat=True))
     assert {
         "mentions-legales",
-        "donnees-personnelles",
         "accessibilite",
         "charte-de-moderation",
     } <= slugs

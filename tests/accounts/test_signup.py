@@ -13,6 +13,9 @@ SIGNUP = {
     "display_name": "Nadia du Centre",
     "password1": "une-phrase-de-passe-solide",
     "password2": "une-phrase-de-passe-solide",
+    # What consent adds to the form (tests/consent/test_signup_consent.py).
+    "age": "15_or_more",
+    "accept_terms": "on",
 }
 
 

@@ -14,10 +14,11 @@ def test_health_reports_every_service_up(client, db):
 def test_health_is_503_when_the_cache_is_down(client, db, settings):
     # A real Redis client pointed at a port where nothing listens.
     settings.CACHES = {
+        **settings.CACHES,  # other caches (cookie groups, in memory) stay
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
-        }
+        },
     }
     response = client.get("/health/")
     assert response.status_code == 503

@@ -29,8 +29,13 @@ CHROMIUM_ARGS = [
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     e2e = [item for item in items if "/e2e/" in str(item.fspath)]
+    # Browser tests last of all (after pytest-django's own ordering): Playwright's sync
+    # API keeps an event loop running in the main thread until the session ends, and
+    # asyncio tests collected after them (tests/participation/…) could not start theirs.
+    items[:] = [item for item in items if item not in e2e] + e2e
     for item in e2e:
         item.add_marker(pytest.mark.e2e)
     # (tests/conftest.py moves them after every other test.)
