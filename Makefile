@@ -67,6 +67,7 @@ messages: venv
 
 bench: venv
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/thread.py
 
 clean:
 	rm -rf $(VENV) var/static var/test-tribune.sqlite3* .pytest_cache .ruff_cache

@@ -3,11 +3,12 @@ accounts: seconds and peak memory.
 
     python benchmarks/privacy.py [--contributions 10000] [--accounts 50000,500000]
 
-Contributions: this branch has no comments or ballots yet, so the person's 10,000
-"contributions" are what exists and is linked to an account: consent records and
-Wagtail revisions (an editor's work). Add a maker to MAKERS when a model exists
-(participation's comments, ballots…): it is then exported and erased through the
-registry like the rest, and measured here.
+Contributions: the person's --contributions comments (30 % of them replies, one in
+ten edited once, so with a previous version), plus a tenth as many consent records
+and Wagtail revisions (an editor's work). Add a maker to EXTRAS when another model
+holds contributions: it is then exported and erased through the registry like the
+rest, and measured here. The account is deleted with "erase my contributions", the
+costlier choice (every counter of the thread is corrected).
 
 Purge: `--accounts` sizes, each on a fresh throw-away database; a fifth of the
 accounts are unverified and older than 7 days (deleted by the purge), the others are
@@ -79,8 +80,29 @@ def make_revisions(user, count):
     )
 
 
-# name → function(user, count): each gets an equal share of --contributions.
-MAKERS = {"consent_records": make_consent_records, "revisions": make_revisions}
+def make_comments(user, count):
+    from cms.models import ConsultationIndexPage
+    from participation.models import CommentVersion
+    from tests import factories
+
+    index = ConsultationIndexPage.objects.first()  # the demo's, loaded first
+    consultation = factories.consultation(index, title="Fil du banc d'essai")
+    tops, replies = factories.bulk_thread(consultation, count, [user])
+    now = timezone.now()
+    CommentVersion.objects.bulk_create(
+        (
+            CommentVersion(
+                comment=comment, body="Première version.", reason="edited", written_at=now
+            )
+            for comment in (tops + replies)[::10]
+        ),
+        batch_size=BATCH,
+    )
+
+
+# name → function(user, count). Comments get --contributions rows, the others a tenth.
+MAKERS = {"comments": make_comments}
+EXTRAS = {"consent_records": make_consent_records, "revisions": make_revisions}
 
 
 def measure(function, *args, **kwargs):
@@ -103,16 +125,17 @@ def export_and_delete(contributions: int):
 
     call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     user = User.objects.create_user("bench@exemple.fr", "x" * 12, display_name="Banc d'essai")
-    share = contributions // len(MAKERS)
     for make in MAKERS.values():
-        make(user, share)
+        make(user, contributions)
+    for make in EXTRAS.values():
+        make(user, contributions // 10)
     content, export_s, export_mb = measure(build_zip, user)
-    _result, delete_s, delete_mb = measure(erase_accounts, [user.pk], choice=Choice.ANONYMISE)
+    _result, delete_s, delete_mb = measure(erase_accounts, [user.pk], choice=Choice.ERASE)
     assert not User.objects.filter(pk=user.pk).exists()
     return {
         "bench": "privacy_account",
-        "contributions": share * len(MAKERS),
-        "kinds": list(MAKERS),
+        "comments": contributions,
+        "extras": dict.fromkeys(EXTRAS, contributions // 10),
         "export_s": export_s,
         "export_peak_mb": export_mb,
         "zip_kb": round(len(content) / 1024),

@@ -464,3 +464,17 @@ COOKIE_CONSENT_LOG_ENABLED = False  # consent.models.ConsentRecord says who, wha
 # The audience cookie: only a date, never an identifier (see docs/operations.md).
 TRIBUNE_AUDIENCE_COOKIE = "tribune_visite"
 TRIBUNE_AUDIENCE_COOKIE_DAYS = 390  # 13 months at most (CNIL)
+# Comment threads (docs/operations.md lists them).
+TRIBUNE_COMMENT_MAX_LENGTH = env.number("TRIBUNE_COMMENT_MAX_LENGTH", 2000)
+TRIBUNE_COMMENT_EDIT_MINUTES = env.number("TRIBUNE_COMMENT_EDIT_MINUTES", 15)
+TRIBUNE_COMMENTS_PER_PAGE = 20
+# Replies shown under each top-level comment before "voir les N réponses".
+TRIBUNE_COMMENT_REPLIES_SHOWN = 3
+TRIBUNE_COMMENT_REPLIES_PER_PAGE = 50
+# Per person: (actions, period in seconds).
+TRIBUNE_RATE_LIMITS = {
+    "comment": (env.number("TRIBUNE_RATE_COMMENTS_PER_MINUTE", 5), 60),
+    "comment_edit": (10, 60),
+    "support": (env.number("TRIBUNE_RATE_SUPPORTS_PER_MINUTE", 60), 60),
+    "report": (env.number("TRIBUNE_RATE_REPORTS_PER_HOUR", 10), 3600),
+}

@@ -403,6 +403,225 @@ POLLS = [
     },
 ]
 DEMO_VOTER_EMAIL = "habitant-{:03d}@demo.tribune.test"
+CAMILLE = "citoyenne@demo.tribune.test"
+KARIM = "citoyen@demo.tribune.test"
+AGENT = "agent@demo.tribune.test"
+COMMUNICATION = "communication@demo.tribune.test"
+VOICES = [
+    ("lea.martin@demo.tribune.test", "Léa du Canal"),
+    ("yves.b@demo.tribune.test", "Yves, commerçant"),
+    ("nadia.k@demo.tribune.test", "Nadia K."),
+    ("paul.r@demo.tribune.test", "Paul des Tilleuls"),
+]
+LEA, YVES, NADIA, PAUL = (email for email, _name in VOICES)
+
+THREADS = {
+    "plan-velo-2027": {
+        "positions": True,
+        "comments": [
+            {
+                "by": CAMILLE,
+                "position": "pour",
+                "text": (
+                    "La traversée du boulevard Jean-Jaurès à hauteur du collège est vraiment "
+                    "dangereuse le matin : les voitures tournent à droite sans regarder. Un feu "
+                    "vélo dédié changerait tout."
+                ),
+                "supports": [KARIM, LEA, NADIA, PAUL],
+                "replies": [
+                    {
+                        "by": KARIM,
+                        "text": (
+                            "Tout à fait d’accord, j’y passe avec mes enfants tous les jours. "
+                            "Le marquage au sol est effacé depuis deux ans."
+                        ),
+                        "supports": [CAMILLE, NADIA],
+                        "replies": [
+                            {
+                                "by": CAMILLE,
+                                "text": "Et le soir, à la sortie du gymnase, c’est pire encore.",
+                                "replies": [
+                                    {
+                                        "by": LEA,
+                                        "text": (
+                                            "Il y a eu un accrochage la semaine dernière, "
+                                            "justement. Personne de blessé, heureusement."
+                                        ),
+                                    }
+                                ],
+                            }
+                        ],
+                    },
+                    {
+                        "by": AGENT,
+                        "official": True,
+                        "text": (
+                            "Merci pour ce signalement. Le carrefour Jean-Jaurès / rue du "
+                            "Collège fait partie des douze points noirs relevés par le "
+                            "diagnostic de 2026 : un feu vélo anticipé y est prévu dans la "
+                            "première tranche de travaux, au printemps 2027."
+                        ),
+                    },
+                ],
+            },
+            {
+                "by": KARIM,
+                "position": "pour",
+                "text": (
+                    "Il manque surtout des arceaux sécurisés près de la gare. Je n’y laisse "
+                    "plus mon vélo depuis qu’on m’en a volé deux.\n\nUn abri fermé avec "
+                    "badge serait idéal, et pourquoi pas gratuit pour les abonnés TER ?"
+                ),
+                "supports": [CAMILLE, LEA, YVES],
+                "replies": [
+                    {
+                        "by": NADIA,
+                        "text": (
+                            "Une consigne à 2 € par mois me conviendrait aussi, tant qu’elle "
+                            "est surveillée."
+                        ),
+                    },
+                    {
+                        "by": CAMILLE,
+                        "text": (
+                            "Le compte rendu de la réunion publique sur le pôle gare en parle : "
+                            "https://www.demo.example/pole-gare"
+                        ),
+                    },
+                ],
+            },
+            {
+                "by": YVES,
+                "position": "contre",
+                "text": (
+                    "Je tiens un commerce rue de la République. Supprimer des places de "
+                    "stationnement pour une piste, c’est condamner nos boutiques. Pensez "
+                    "aussi à celles et ceux qui viennent des villages alentour."
+                ),
+                "supports": [PAUL],
+                "replies": [
+                    {
+                        "by": CAMILLE,
+                        "text": (
+                            "Les enquêtes montrent pourtant que les cyclistes dépensent autant "
+                            "que les automobilistes : ils viennent moins loin, mais plus souvent."
+                        ),
+                        "supports": [LEA],
+                        "replies": [
+                            {
+                                "by": YVES,
+                                "text": (
+                                    "Peut-être dans les grandes villes. Ici, la moitié de mes "
+                                    "clients viennent en voiture."
+                                ),
+                            }
+                        ],
+                    },
+                    {
+                        "by": KARIM,
+                        "text": "Une aire de livraison bien placée réglerait une partie du souci.",
+                        "supports": [YVES, NADIA],
+                    },
+                ],
+            },
+            {
+                "by": LEA,
+                "position": "neutre",
+                "text": (
+                    "Attention à l’éclairage : la voie verte du canal est plongée dans le noir "
+                    "dès 17 h en hiver. Sans lumière, personne ne l’empruntera."
+                ),
+                "supports": [CAMILLE, KARIM],
+                "replies": [
+                    {
+                        "by": AGENT,
+                        "official": True,
+                        "text": (
+                            "L’éclairage de la voie verte sera renforcé cet hiver : 32 "
+                            "candélabres à détection de présence, travaux prévus en janvier."
+                        ),
+                    }
+                ],
+            },
+            {
+                "by": NADIA,
+                "text": "Doublon, désolée : voir mon message plus haut.",
+                "deleted": True,
+                "replies": [
+                    {
+                        "by": PAUL,
+                        "text": (
+                            "Pourquoi ne pas tester d’abord une rue en aménagement provisoire, "
+                            "avant de tout couler dans le béton ?"
+                        ),
+                        "supports": [NADIA],
+                    }
+                ],
+            },
+        ],
+    },
+    "budget-participatif-tilleuls": {
+        "a_priori": True,
+        "comments": [
+            {
+                "by": CAMILLE,
+                "text": (
+                    "Des jardins partagés sur la friche derrière l’école des Tilleuls : les "
+                    "enfants pourraient y apprendre à cultiver, et les anciens y transmettre."
+                ),
+                "supports": [PAUL, NADIA, KARIM],
+                "replies": [
+                    {
+                        "by": COMMUNICATION,
+                        "official": True,
+                        "text": (
+                            "La friche appartient à la commune : l’idée est recevable. Le "
+                            "service des espaces verts chiffrera l’aménagement d’ici la fin "
+                            "de la consultation."
+                        ),
+                    }
+                ],
+            },
+            {
+                "by": PAUL,
+                "text": "Un terrain de basket rénové, éclairé jusqu’à 22 h.",
+                "supports": [KARIM],
+            },
+            {
+                "by": KARIM,
+                "pending": True,
+                "text": "Une boîte à livres devant la médiathèque annexe, à l’abri de la pluie.",
+            },
+        ],
+    },
+    "boite-a-idees": {
+        "comments": [
+            {
+                "by": NADIA,
+                "text": (
+                    "Serait-il possible d’ouvrir la piscine municipale le dimanche matin "
+                    "pendant les vacances scolaires ?"
+                ),
+                "supports": [CAMILLE, LEA],
+                "replies": [
+                    {
+                        "by": COMMUNICATION,
+                        "official": True,
+                        "text": (
+                            "Bonne nouvelle : la piscine ouvrira le dimanche de 9 h à 12 h "
+                            "pendant les vacances d’hiver, à titre d’essai."
+                        ),
+                    }
+                ],
+            },
+            {
+                "by": LEA,
+                "text": "Merci pour les nouveaux bancs du square Pasteur !",
+                "supports": [PAUL],
+            },
+        ],
+    },
+}
 
 
 def cover_image(title: str, colour: tuple[int, int, int]):
@@ -582,13 +801,17 @@ class Loader:
             EmailAddress.objects.update_or_create(
                 user=user, email=spec.email, defaults={"verified": True, "primary": True}
             )
-            if records.needs_terms_acceptance(user):
-                # Demo accounts take part at once; real people accept at sign-up.
-                records.accept_terms(
-                    user,
-                    terms=records.current_document(LegalDocumentKind.TERMS),
-                    privacy=records.current_document(LegalDocumentKind.PRIVACY),
-                )
+            self.accept_terms(user)
+
+    @staticmethod
+    def accept_terms(user):
+        # Demo accounts take part at once; real people accept at sign-up.
+        if records.needs_terms_acceptance(user):
+            records.accept_terms(
+                user,
+                terms=records.current_document(LegalDocumentKind.TERMS),
+                privacy=records.current_document(LegalDocumentKind.PRIVACY),
+            )
 
     def demo_voters(self, count: int) -> list:
         """Fictitious residents who voted in the demo polls: no password, no verified
@@ -651,6 +874,91 @@ class Loader:
             added = poll_services.import_ballots(poll, entries)
             self.say(f"  sondage « {poll.title} » créé ({added} bulletins)")
 
+    # --- Comment threads -------------------------------------------------------------
+
+    def voices(self):
+        """Demo citizens who only speak in the threads (no password: nobody logs in)."""
+        citizens = Group.objects.get(name=roles.CITIZENS)
+        found = {}
+        for email, name in VOICES:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User(email=email, display_name=name)
+                user.set_unusable_password()
+                user.save()
+                user.groups.add(citizens)
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            self.accept_terms(user)
+            found[email] = user
+        return found
+
+    def comment_threads(self):
+        """Threads written through the same services as the site, once: a consultation
+        that already has comments is left as it is."""
+        from django.conf import settings as django_settings
+        from django.test.utils import override_settings
+
+        from participation.models import CommentModeration, State
+        from participation.services import comments as services
+
+        people = {**{a.email: User.objects.get(email=a.email) for a in ACCOUNTS}, **self.voices()}
+        # The demo writes a whole thread in a second: per-person limits would stop it.
+        roomy = {
+            action: (10_000, period)
+            for action, (_n, period) in django_settings.TRIBUNE_RATE_LIMITS.items()
+        }
+        with override_settings(TRIBUNE_RATE_LIMITS=roomy):
+            for slug, spec in THREADS.items():
+                page = ConsultationPage.objects.filter(slug=slug).first()
+                if page is None or page.comments.exists() or not page.is_open:
+                    continue
+                settings_changed = False
+                if spec.get("a_priori") and not page.premoderated:
+                    page.comment_moderation = CommentModeration.A_PRIORI
+                    settings_changed = True
+                if spec.get("positions") and not page.comment_positions:
+                    page.comment_positions = True
+                    settings_changed = True
+                if settings_changed:
+                    page.save_revision().publish()
+                    page.refresh_from_db()
+                count = 0
+                # Posted oldest first (ids follow time), the first of the list last.
+                items = list(reversed(spec["comments"]))
+                start = timezone.now() - timedelta(days=2 * len(items) + 1)
+                for n, item in enumerate(items):
+                    when = start + timedelta(days=2 * n, hours=n * 5 % 11)
+                    count += self.write(services, page, people, item, None, when, State)
+                self.say(f"  {count} commentaires sur « {page.title} »")
+
+    def write(self, services, page, people, item, parent, when, State):
+        from participation.models import Comment
+
+        comment = services.post_comment(
+            author=people[item["by"]],
+            consultation=page,
+            body=item["text"],
+            parent=parent,
+            position=item.get("position", ""),
+            official=item.get("official", False),
+        )
+        # Spread the thread over the last days, as a real one would be.
+        Comment.objects.filter(pk=comment.pk).update(created_at=when)
+        if comment.state == State.PENDING and not item.get("pending"):
+            services.move_to_state(comment, State.PUBLISHED)  # as the moderators would
+            comment.state = State.PUBLISHED
+        for email in item.get("supports", ()):
+            services.set_support(user=people[email], comment=comment, supported=True)
+        count = 1
+        for n, reply in enumerate(item.get("replies", ()), start=1):
+            later = when + timedelta(hours=3 * n, minutes=17 * n)
+            count += self.write(services, page, people, reply, comment, later, State)
+        if item.get("deleted"):
+            services.delete_comment(user=people[item["by"]], comment=comment)
+        return count
+
     @transaction.atomic
     def load(self):
         grant_editorial_permissions()
@@ -662,6 +970,7 @@ class Loader:
         self.settings(home, legal)
         self.accounts()
         self.polls()
+        self.comment_threads()
         return self.created
 
 

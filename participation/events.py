@@ -65,3 +65,92 @@ def poll_results_changed(poll, results) -> Event:
     if poll.results_visible_to(has_voted=False):
         data["choices"] = {str(choice_id): count for choice_id, count in results.counts.items()}
     return Event(type="poll.results", consultation_id=poll.consultation_id, data=data)
+
+
+# --- Comment threads -----------------------------------------------------------------
+# Public events carry what the public page shows of a published comment, never an
+# e-mail, the text of a pending or hidden comment, or who supports what.
+
+
+def _comment_public_data(comment) -> dict:
+    return {
+        "id": comment.pk,
+        "parent": comment.parent_id,
+        "root": comment.root_id,
+        "depth": comment.depth,
+        "author": comment.author.display_name if comment.author_id else "",
+        "body": comment.body,
+        "position": comment.position,
+        "official": comment.is_official,
+        "created_at": comment.created_at.isoformat(),
+        "edited": comment.edited_at is not None,
+        "supports": comment.supports_count,
+    }
+
+
+def comment_created(comment) -> list[Event]:
+    if comment.is_published:
+        return [Event("comment.created", comment.consultation_id, _comment_public_data(comment))]
+    # Pending (a priori moderation): only the moderators hear of it, without its text.
+    return [
+        Event(
+            "comment.pending",
+            comment.consultation_id,
+            {"id": comment.pk, "parent": comment.parent_id},
+            audience=MODERATORS,
+        )
+    ]
+
+
+def comment_edited(comment, *, was_published: bool) -> list[Event]:
+    if comment.is_published:
+        return [Event("comment.edited", comment.consultation_id, _comment_public_data(comment))]
+    found = []
+    if was_published:
+        # Back to pre-moderation: public pages drop it, without learning the new text.
+        found.append(Event("comment.removed", comment.consultation_id, {"id": comment.pk}))
+    found.append(
+        Event(
+            "comment.pending",
+            comment.consultation_id,
+            {"id": comment.pk, "parent": comment.parent_id},
+            audience=MODERATORS,
+        )
+    )
+    return found
+
+
+def comment_deleted(comment) -> list[Event]:
+    return [
+        Event(
+            "comment.deleted",
+            comment.consultation_id,
+            {"id": comment.pk, "parent": comment.parent_id, "root": comment.root_id},
+        )
+    ]
+
+
+def comment_supports_changed(comment) -> list[Event]:
+    return [
+        Event(
+            "comment.supports",
+            comment.consultation_id,
+            {"id": comment.pk, "supports": comment.supports_count},
+        )
+    ]
+
+
+def comment_reported(comment) -> list[Event]:
+    return [
+        Event(
+            "comment.reported",
+            comment.consultation_id,
+            {"id": comment.pk, "reports": comment.reports_count},
+            audience=MODERATORS,
+        )
+    ]
+
+
+def publish_all(found: list[Event]) -> None:
+    for event in found:
+        publish(event)

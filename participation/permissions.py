@@ -6,13 +6,16 @@ ready to show next to the form ("Connectez-vous pour participer."). Services cal
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from consent.services import records as consent_records
+from participation.models import State
 
 Rule = Callable[[object, object], str | None]
 RULES: dict[str, Rule] = {}
@@ -113,3 +116,147 @@ def grant_poll_admin_permissions(apps=None) -> None:
                 defaults={"name": f"Can {codename.replace('_', ' ')}"},
             )
             groups[role].permissions.add(permission)
+
+
+# --- Comment threads -----------------------------------------------------------------
+
+COMMENT = "participation.comment"
+REPLY = "participation.reply"
+ANSWER_OFFICIALLY = "participation.answer_officially"
+EDIT_COMMENT = "participation.edit_comment"
+DELETE_COMMENT = "participation.delete_comment"
+SUPPORT_COMMENT = "participation.support_comment"
+REPORT_COMMENT = "participation.report_comment"
+SEE_COMMENT_HISTORY = "participation.see_comment_history"
+
+# Who answers in the name of the institution (issue 3: Agents and Équipe communication).
+OFFICIAL_ROLES = (roles.AGENTS, roles.COMMUNICATION)
+MODERATION_ROLES = (roles.MODERATORS, roles.ADMINISTRATORS)
+
+
+def _comments_closed(consultation) -> str | None:
+    if not consultation.comments_enabled:
+        return _("Comments are turned off on this consultation.")
+    return None
+
+
+def _is_author(user, comment) -> bool:
+    return user.is_authenticated and comment.author_id == user.pk
+
+
+def _period_reason(consultation) -> str | None:
+    """Said first, even to visitors: signing in would not help."""
+    status = consultation.status
+    if status == "upcoming":
+        return _("This consultation opens on %(date)s.") % {
+            "date": formats.date_format(consultation.opens_at, "j F Y")
+        }
+    if status == "closed":
+        return _("This consultation is closed.")
+    return None
+
+
+def _participant_reason(user, consultation) -> str | None:
+    """participant_reason, remembered on the consultation object for this person: a
+    thread page asks it for each of its comments and each action."""
+    memo = consultation.__dict__.setdefault("_tribune_participant_reasons", {})
+    key = (user.pk if user.is_authenticated else None, consultation.status, consultation.opens_at)
+    if key not in memo:
+        memo[key] = participant_reason(user, consultation)
+    return memo[key]
+
+
+@rule(COMMENT)
+def comment_reason(user, consultation) -> str | None:
+    return (
+        _comments_closed(consultation)
+        or _period_reason(consultation)
+        or _participant_reason(user, consultation)
+    )
+
+
+@rule(REPLY)
+def reply_reason(user, comment) -> str | None:
+    if why := comment_reason(user, comment.consultation):
+        return why
+    if comment.state != State.PUBLISHED:
+        return _("This comment can no longer receive replies.")
+    return None
+
+
+@rule(ANSWER_OFFICIALLY)
+def answer_officially_reason(user, comment) -> str | None:
+    """Official answers are replies; the institution may still answer once the
+    consultation has closed (it often does, with the outcome)."""
+    if not user.is_authenticated:
+        return _("Sign in to take part.")
+    if not roles.has_role(user, *OFFICIAL_ROLES):
+        return _("Only agents and the communication team answer officially.")
+    consultation = comment.consultation
+    if why := _comments_closed(consultation):
+        return why
+    if consultation.status == "upcoming":
+        return participant_reason(user, consultation)
+    if comment.state != State.PUBLISHED:
+        return _("This comment can no longer receive replies.")
+    return None
+
+
+def edit_deadline(comment):
+    return comment.created_at + timedelta(minutes=settings.TRIBUNE_COMMENT_EDIT_MINUTES)
+
+
+@rule(EDIT_COMMENT)
+def edit_reason(user, comment) -> str | None:
+    if not _is_author(user, comment):
+        return _("Only its author can edit a comment.")
+    if comment.state not in (State.PUBLISHED, State.PENDING):
+        return _("This comment can no longer be edited.")
+    if timezone.now() >= edit_deadline(comment):
+        return _(
+            "A comment can only be edited during the %(minutes)s minutes after it is posted."
+        ) % {"minutes": settings.TRIBUNE_COMMENT_EDIT_MINUTES}
+    if not comment.is_official and (why := _participant_reason(user, comment.consultation)):
+        return why
+    return None
+
+
+@rule(DELETE_COMMENT)
+def delete_reason(user, comment) -> str | None:
+    if not _is_author(user, comment):
+        return _("Only its author can delete a comment.")
+    if comment.state == State.DELETED:
+        return _("This comment has already been deleted.")
+    return None
+
+
+@rule(SUPPORT_COMMENT)
+def support_reason(user, comment) -> str | None:
+    if why := _participant_reason(user, comment.consultation):
+        return why
+    if comment.state != State.PUBLISHED:
+        return _("Only published comments can be supported.")
+    if _is_author(user, comment):
+        return _("You cannot support your own comment.")
+    return None
+
+
+@rule(REPORT_COMMENT)
+def report_reason(user, comment) -> str | None:
+    """Reporting stays possible after the consultation closes: abuse outlives it."""
+    if not user.is_authenticated:
+        return _("Sign in to report a comment.")
+    if not user.has_verified_email:
+        return _("Confirm your e-mail address to take part: follow the link we sent you.")
+    if _is_author(user, comment):
+        return _("You cannot report your own comment.")
+    if comment.state != State.PUBLISHED:
+        return _("This comment is no longer published.")
+    return None
+
+
+@rule(SEE_COMMENT_HISTORY)
+def history_reason(user, comment) -> str | None:
+    if not roles.has_role(user, *MODERATION_ROLES):
+        return _("Only moderators see the previous versions of a comment.")
+    return None

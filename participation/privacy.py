@@ -1,11 +1,14 @@
 """Personal data held by participation, declared to consent's registry (DESIGN.md:
 consent never imports participation; it discovers this module)."""
 
+import json
+
 from django.utils.translation import gettext_lazy as _
 
 from consent import registry
-from consent.registry import Choice, LegalBasis, unlink
-from participation.models import Selection, TextAnswer
+from consent.registry import Choice, LegalBasis, anonymise, by_choice, fields, unlink
+from participation.models import Comment, CommentVersion, Selection, TextAnswer
+from participation.services import comments as comment_services
 
 CONTRIBUTIONS = _("Your contributions")
 
@@ -72,5 +75,127 @@ registry.register_data(
     export_name="votes",
     erase=erase_ballots,
     contribution=True,
+    order=10,
+)
+
+
+def export_comments(entry, user):
+    """Every comment and reply the person wrote, whatever its state, with the earlier
+    versions kept after an edit (moderators see them; so may their author)."""
+    versions = {}
+    for version in (
+        CommentVersion.objects.filter(comment__author=user)
+        .order_by("comment_id", "replaced_at", "pk")
+        .iterator()
+    ):
+        versions.setdefault(version.comment_id, []).append(
+            {
+                "text": version.body,
+                "position": version.position,
+                "written_at": version.written_at.isoformat(),
+                "replaced_at": version.replaced_at.isoformat(),
+                "reason": version.reason,
+            }
+        )
+    comments = (
+        Comment.objects.filter(author=user)
+        .select_related("consultation")
+        .order_by("created_at", "pk")
+    )
+    for comment in comments.iterator():
+        earlier = versions.get(comment.pk)
+        yield {
+            "id": comment.pk,
+            "consultation": comment.consultation.title,
+            "reply_to": comment.parent_id,
+            "permalink": comment.get_absolute_url(),
+            "state": comment.get_state_display(),
+            "position": comment.get_position_display() if comment.position else "",
+            "official_answer": comment.is_official,
+            "text": comment.body,
+            "posted_at": comment.created_at,
+            "edited_at": comment.edited_at,
+            "deleted_at": comment.deleted_at,
+            "previous_versions": json.dumps(earlier, ensure_ascii=False) if earlier else "",
+        }
+
+
+export_comments.columns = (
+    "id",
+    "consultation",
+    "reply_to",
+    "permalink",
+    "state",
+    "position",
+    "official_answer",
+    "text",
+    "posted_at",
+    "edited_at",
+    "deleted_at",
+    "previous_versions",
+)
+
+
+def erase_comments(entry, user_ids, choice):
+    return comment_services.erase_authored(user_ids)
+
+
+registry.register_data(
+    "participation.Comment",
+    user_fields=["author"],
+    category=CONTRIBUTIONS,
+    purpose=_("Publish your comments and replies in the consultation threads."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_(
+        "Everyone, once published, under your display name; moderators also see pending, "
+        "hidden and earlier versions."
+    ),
+    retention=_(
+        "Kept with the consultation, a public-interest record. On account deletion they stay "
+        "in place shown as « Participant·e supprimé·e », or are erased if you choose so "
+        "(replies to them stay in place)."
+    ),
+    export=export_comments,
+    export_name="comments",
+    erase=by_choice(keep=anonymise(), erase=erase_comments),
+    contribution=True,
+    order=20,
+)
+
+
+def erase_supports(entry, user_ids, choice):
+    return comment_services.withdraw_supports(user_ids)
+
+
+erase_supports.action = "delete"
+
+registry.register_data(
+    "participation.Support",
+    user_fields=["user"],
+    category=CONTRIBUTIONS,
+    purpose=_("Count your support for a comment and let you withdraw it."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("Nobody: only the number of supports is shown."),
+    retention=_("Until you withdraw it; deleted with your account, and the counts follow."),
+    export=fields("comment_id", "comment__consultation__title", "created_at"),
+    export_name="supports",
+    erase=erase_supports,
+    order=10,
+)
+
+registry.register_data(
+    "participation.Report",
+    user_fields=["reporter"],
+    category=CONTRIBUTIONS,
+    purpose=_("Let the moderators examine a comment you reported."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The moderators."),
+    retention=_(
+        "Kept with the moderation record; on account deletion the report stays, no longer "
+        "linked to you."
+    ),
+    export=fields("comment_id", "reason", "details", "created_at"),
+    export_name="reports",
+    erase=unlink(),
     order=10,
 )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from participation.views import polls
+from participation.views import comments, polls
 
 app_name = "participation"
 
@@ -10,4 +10,20 @@ urlpatterns = []
 
 urlpatterns += [
     path("sondages/<int:poll_id>/vote/", polls.vote, name="poll_vote"),
+]
+
+# Comment threads (ids only in URLs: no personal data).
+urlpatterns += [
+    path(
+        "consultations/<int:consultation_id>/commenter/",
+        comments.comment_create,
+        name="comment_create",
+    ),
+    path("commentaires/<int:pk>/", comments.comment_permalink, name="comment"),
+    path("commentaires/<int:pk>/repondre/", comments.comment_reply, name="comment_reply"),
+    path("commentaires/<int:pk>/modifier/", comments.comment_edit, name="comment_edit"),
+    path("commentaires/<int:pk>/supprimer/", comments.comment_delete, name="comment_delete"),
+    path("commentaires/<int:pk>/soutenir/", comments.comment_support, name="comment_support"),
+    path("commentaires/<int:pk>/signaler/", comments.comment_report, name="comment_report"),
+    path("commentaires/<int:pk>/reponses/", comments.comment_replies, name="comment_replies"),
 ]

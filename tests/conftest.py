@@ -46,6 +46,27 @@ def _test_settings():
     fast.disable()
 
 
+@pytest.fixture(scope="session")
+def committed_database(django_db_setup, django_db_blocker):
+    """The test database for tests that commit (browser tests, threads racing each other),
+    even when no other selected test asked for one: pytest-django creates it only for
+    tests marked django_db, and these are not (their rows must be committed to be seen
+    by other threads)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    config = None
+    if connection.settings_dict["NAME"] == settings.TRIBUNE_DEVELOPMENT_DATABASE:
+        with django_db_blocker.unblock():
+            config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    assert connection.settings_dict["NAME"] != settings.TRIBUNE_DEVELOPMENT_DATABASE
+    yield
+    if config is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _french():
     # A request in English (language switch test) leaves English active in the thread.

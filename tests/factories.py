@@ -146,3 +146,78 @@ def poll(consultation, *, title="Vos déplacements", questions=None, published=T
 def choice_ids(poll, question_index) -> list:
     """Ids of the choices of the poll's n-th question, in order."""
     return [choice.pk for choice in poll.questions.all()[question_index].choices.all()]
+
+
+def bulk_thread(consultation, size, authors, *, reply_share=0.3, seed=7, batch=5000):
+    """A thread of `size` published comments (about `reply_share` of them replies at
+    every depth) with supports counted, written in bulk with every counter and path as
+    the services would leave them. For query-count tests and benchmarks/thread.py."""
+    import random
+
+    from django.db import connection
+    from django.db.models import Max
+
+    from participation.models import Comment, Support, ThreadStats
+    from participation.models.comments import MAX_DEPTH, path_segment
+
+    rng = random.Random(seed)
+    next_id = (Comment.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+    tops, replies, nodes = [], [], []
+    top_count = max(1, round(size * (1 - reply_share)))
+    by_id = {}
+    for n in range(size):
+        pk = next_id + n
+        if n < top_count:
+            comment = Comment(
+                pk=pk,
+                consultation_id=consultation.pk,
+                author=authors[n % len(authors)],
+                depth=0,
+                path=path_segment(pk, False),
+                body=f"Commentaire n° {n} : plus de pistes cyclables entre la gare et le lycée.",
+                supports_count=min(len(authors) - 1, rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 13, 40))),
+            )
+            tops.append(comment)
+        else:
+            parent = rng.choice(nodes[-2000:] if rng.random() < 0.8 else nodes)
+            if parent.depth >= MAX_DEPTH - 1:
+                parent = by_id[parent.parent_id]
+            comment = Comment(
+                pk=pk,
+                consultation_id=consultation.pk,
+                author=authors[n % len(authors)],
+                parent_id=parent.pk,
+                root_id=parent.root_id or parent.pk,
+                depth=parent.depth + 1,
+                path=parent.path + path_segment(pk, False),
+                body=f"Réponse n° {n} : d’accord, surtout aux heures de pointe.",
+                supports_count=min(len(authors) - 1, rng.choice((0, 0, 1, 2))),
+            )
+            replies.append(comment)
+            ancestor = parent
+            while ancestor is not None:
+                ancestor.replies_count += 1
+                ancestor = by_id.get(ancestor.parent_id)
+        by_id[pk] = comment
+        nodes.append(comment)
+    Comment.objects.bulk_create(tops + replies, batch_size=batch)
+    # One real Support row behind every counted support, from people other than the author.
+    supports = []
+    for comment in tops + replies:
+        if comment.supports_count:
+            others = [a for a in authors if a.pk != comment.author.pk]
+            supports += [
+                Support(comment_id=comment.pk, user=user)
+                for user in rng.sample(others, comment.supports_count)
+            ]
+    Support.objects.bulk_create(supports, batch_size=batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('participation_comment', 'id'), "
+                "(SELECT MAX(id) FROM participation_comment))"
+            )
+    stats, _created = ThreadStats.objects.get_or_create(consultation_id=consultation.pk)
+    stats.comments += size
+    stats.save()
+    return tops, replies

@@ -1,6 +1,20 @@
 """The participation domain, one module per part (DESIGN.md: split past ~400 lines)."""
 
-from participation.models.consultation import ConsultationPage, ConsultationTag
+from participation.models.comments import (
+    Comment,
+    CommentVersion,
+    Position,
+    Report,
+    ReportReason,
+    State,
+    Support,
+    ThreadStats,
+)
+from participation.models.consultation import (
+    CommentModeration,
+    ConsultationPage,
+    ConsultationTag,
+)
 from participation.models.polls import (
     Ballot,
     Choice,
@@ -18,13 +32,22 @@ __all__ = [
     "Ballot",
     "Choice",
     "ChoiceTally",
+    "Comment",
+    "CommentModeration",
+    "CommentVersion",
     "ConsultationPage",
     "ConsultationTag",
     "Poll",
     "PollTally",
+    "Position",
     "Question",
     "QuestionKind",
+    "Report",
+    "ReportReason",
     "ResultsVisibility",
     "Selection",
+    "State",
+    "Support",
     "TextAnswer",
+    "ThreadStats",
 ]

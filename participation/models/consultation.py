@@ -29,6 +29,11 @@ class ConsultationTag(TaggedItemBase):
         verbose_name_plural = _("consultation themes")
 
 
+class CommentModeration(models.TextChoices):
+    A_PRIORI = "a_priori", _("A priori (comments wait for a moderator)")
+    A_POSTERIORI = "a_posteriori", _("A posteriori (comments are published at once)")
+
+
 class ConsultationPage(ParticipationPeriod, Page):
     """A consultation: what is asked, why, until when. Comments and polls hang off it."""
 
@@ -67,6 +72,21 @@ class ConsultationPage(ParticipationPeriod, Page):
 
     # Participation settings; later features add their own fields to this panel.
     comments_enabled = models.BooleanField(_("comments enabled"), default=True)
+    comment_moderation = models.CharField(
+        _("comment moderation"),
+        max_length=12,
+        choices=CommentModeration.choices,
+        default=CommentModeration.A_POSTERIORI,
+        help_text=_(
+            "A priori: new comments wait for a moderator before they are published. "
+            "A posteriori: they are published at once and moderated afterwards."
+        ),
+    )
+    comment_positions = models.BooleanField(
+        _("ask for a position"),
+        default=False,
+        help_text=_("Commenters may say whether they are for, against or neutral."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -81,7 +101,14 @@ class ConsultationPage(ParticipationPeriod, Page):
     ]
     participation_panels = [
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Period")),
-        FieldPanel("comments_enabled"),
+        MultiFieldPanel(
+            [
+                FieldPanel("comments_enabled"),
+                FieldPanel("comment_moderation"),
+                FieldPanel("comment_positions"),
+            ],
+            heading=_("Comments"),
+        ),
     ]
     edit_handler = TabbedInterface(
         [
@@ -107,6 +134,10 @@ class ConsultationPage(ParticipationPeriod, Page):
     class Meta:
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
+
+    @property
+    def premoderated(self) -> bool:
+        return self.comment_moderation == CommentModeration.A_PRIORI
 
     def clean(self):
         super().clean()

@@ -46,7 +46,8 @@ async function submitInPlace(form, submitter) {
   form.setAttribute("aria-busy", "true");
   let response;
   try {
-    response = await fetch(form.action || window.location.href, {
+    // getAttribute, not form.action: a field named "action" would shadow the property.
+    response = await fetch(form.getAttribute("action") || window.location.href, {
       method: "POST",
       body: data,
       headers: { [FRAGMENT_HEADER]: "1" },

@@ -26,6 +26,7 @@ def consultation_form(title="Budget participatif", **overrides):
         "opens_at": (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
         "closes_at": (now + timedelta(days=30)).strftime("%Y-%m-%d %H:%M"),
         "comments_enabled": "on",
+        "comment_moderation": "a_posteriori",
     }
     data.update(overrides)
     return nested_form_data(data)

@@ -118,27 +118,7 @@ class LiveSite:
 
 
 @pytest.fixture(scope="session")
-def e2e_database(django_db_setup, django_db_blocker):
-    """The test database, even when no other selected test asked for one: pytest-django
-    creates it only for tests marked django_db, and browser tests are not (their data
-    must be committed for the server threads to see it)."""
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    config = None
-    if connection.settings_dict["NAME"] == settings.TRIBUNE_DEVELOPMENT_DATABASE:
-        with django_db_blocker.unblock():
-            config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    assert connection.settings_dict["NAME"] != settings.TRIBUNE_DEVELOPMENT_DATABASE
-    yield
-    if config is not None:
-        with django_db_blocker.unblock():
-            teardown_databases(config, verbosity=0)
-
-
-@pytest.fixture(scope="session")
-def live_site(_test_settings, e2e_database, django_db_blocker):
+def live_site(_test_settings, committed_database, django_db_blocker):
     """The demo site, loaded once and served for every browser test.
 
     Browser tests run last (pytest-django orders tests without database access after

@@ -1,0 +1,133 @@
+"""Server time and SQL queries of a consultation page with its comment thread, at
+several thread sizes, through Django's test client, as a signed-in citizen.
+
+    python benchmarks/thread.py [--sizes 10,1000,100000] [--runs 100]
+
+For each size: a consultation with that many published comments (30 % of them
+replies at every depth, supports counted with one row each), then p50/p95 of the
+first page and of a deep page (keyset cursor half-way down the thread), in the
+"most recent" and "most supported" orders. One JSON line per size, then a last line
+with everything. Ballots (polls) are not part of this script yet: see README.md.
+"""
+
+import argparse
+import json
+import os
+import time
+
+from _setup import ThrowAwayDatabase, summary
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts import roles
+from participation.models import Comment
+from participation.queries import comments as queries
+from tests import factories
+
+AUTHORS = 60
+
+
+def measure(client, url, runs):
+    client.get(url)  # warm caches (site root, settings, templates)
+    times, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    # CPU time of this process: what the page costs, apart from waiting for a core
+    # on a shared machine (the load average is printed with the figures).
+    cpu_figures = summary(cpu)
+    return {
+        **summary(times),
+        "cpu_p50_ms": cpu_figures["p50_ms"],
+        "cpu_p95_ms": cpu_figures["p95_ms"],
+        "queries": len(captured),
+    }
+
+
+def deep_cursor(consultation, sort_slug):
+    """The cursor of the page that starts half-way down the top-level comments."""
+    sort = queries.SORTS[sort_slug]
+    tops = Comment.objects.filter(consultation=consultation, depth=0).order_by(*sort.ordering)
+    middle = tops[tops.count() // 2]
+    return queries.encode_cursor(sort, [getattr(middle, name) for name in sort.fields])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10,1000,100000")
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    results = {}
+    with ThrowAwayDatabase() as vendor:
+        roles.create_groups()
+        _home, index, _news = factories.build_site()
+        people = [factories.UserFactory() for _ in range(AUTHORS)]
+        viewer = people[0]
+        client = Client()
+        client.force_login(viewer)
+        for size in sizes:
+            consultation = factories.consultation(index, title=f"Fil de {size} commentaires")
+            start = time.perf_counter()
+            factories.bulk_thread(consultation, size, people)
+            built_s = round(time.perf_counter() - start, 1)
+            if vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE participation_comment; ANALYZE participation_support")
+            url = consultation.url
+            pages = {
+                "first": url,
+                "deep": f"{url}?tri=recents&apres={deep_cursor(consultation, 'recents')}",
+                "supported_first": f"{url}?tri=soutenus",
+                "supported_deep": (
+                    f"{url}?tri=soutenus&apres={deep_cursor(consultation, 'soutenus')}"
+                ),
+            }
+            figures = {name: measure(client, page, args.runs) for name, page in pages.items()}
+            results[size] = figures
+            print(
+                json.dumps(
+                    {
+                        "bench": "thread",
+                        "db": vendor,
+                        "size": size,
+                        "built_s": built_s,
+                        "load_average": os.getloadavg()[0],
+                        **figures,
+                    }
+                ),
+                flush=True,
+            )
+        counts = {
+            name: sorted({results[size][name]["queries"] for size in sizes})
+            for name in results[sizes[0]]
+        }
+        print(
+            json.dumps(
+                {
+                    "bench": "thread",
+                    "db": vendor,
+                    "runs": args.runs,
+                    "sizes": results,
+                    "same_query_count_at_every_size": all(len(c) == 1 for c in counts.values()),
+                    "worst_p95_ms": max(
+                        figure["p95_ms"] for size in sizes for figure in results[size].values()
+                    ),
+                    "worst_cpu_p95_ms": max(
+                        figure["cpu_p95_ms"] for size in sizes for figure in results[size].values()
+                    ),
+                    "load_average": os.getloadavg()[0],
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
