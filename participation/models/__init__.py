@@ -15,6 +15,7 @@ from participation.models.consultation import (
     ConsultationPage,
     ConsultationTag,
 )
+
 # Live updates (issue 4)
 from participation.models.live import LiveEvent
 from participation.models.polls import (

@@ -62,7 +62,9 @@ def _comments_html(request, consultation, ids) -> dict:
         "institution": BrandingSettings.for_request(request).institution_name,
         "request": request,
     }
-    return {str(comment.pk): str(comment_cards.item_html(comment, **options)) for comment in comments}
+    return {
+        str(comment.pk): str(comment_cards.item_html(comment, **options)) for comment in comments
+    }
 
 
 def _polls(request, consultation, ids) -> dict:

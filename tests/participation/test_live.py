@@ -210,9 +210,7 @@ def test_pending_comments_and_reports_reach_moderators_only(
     moderator_cookie = session_cookie(client, users["moderator"])
 
     async def scenario():
-        public, _ok, _code = await open_stream(
-            application, f"/ws/consultations/{consultation.pk}/"
-        )
+        public, _ok, _code = await open_stream(application, f"/ws/consultations/{consultation.pk}/")
         moderation, connected, _code = await open_stream(
             application, "/ws/moderation/", moderator_cookie
         )
@@ -332,7 +330,9 @@ def test_foreign_origins_unknown_consultations_and_citizens_on_the_moderation_st
             "unknown consultation": await attempt("/ws/consultations/999999/"),
             "anonymous moderation": await attempt("/ws/moderation/"),
             "citizen moderation": await attempt("/ws/moderation/", citizen_cookie),
-            "citizen reader": await attempt(f"/ws/consultations/{consultation.pk}/", citizen_cookie),
+            "citizen reader": await attempt(
+                f"/ws/consultations/{consultation.pk}/", citizen_cookie
+            ),
         }
 
     assert live(scenario) == {
@@ -478,9 +478,9 @@ def test_catch_up_returns_what_was_missed_rendered_for_this_reader(
     # Another reader sees the same events, without the author's tools.
     client.force_login(agent)
     other = catch_up(client, consultation, start).json()["comments"]
-    assert "Modifier" not in other[str(mine.pk)] and 'aria-pressed="true"' not in other[
-        str(theirs.pk)
-    ]
+    assert (
+        "Modifier" not in other[str(mine.pk)] and 'aria-pressed="true"' not in other[str(theirs.pk)]
+    )
     assert citizen.email not in json.dumps(answer)
 
 
