@@ -48,6 +48,7 @@ class _Stream(AsyncWebsocketConsumer):
         self.wake = asyncio.Event()
         self.timers = []
         self.flush_timer = None
+        self.tasks = set()
         self.sender = None
         self.gone = False
         group = await self.group_for_connection()
@@ -109,6 +110,11 @@ class _Stream(AsyncWebsocketConsumer):
         self._flush()
         self._queue(text)
 
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)  # a reference, so the task is not collected mid-way
+        task.add_done_callback(self.tasks.discard)
+
     def _timed_flush(self) -> None:
         self.flush_timer = None
         self._flush()
@@ -128,7 +134,9 @@ class _Stream(AsyncWebsocketConsumer):
             self.gone = True
             self.backlog.clear()
             logger.info("live connection to %s closed: backlog full", self.group_name)
-            asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW))
+            if self.sender is not None:
+                self.sender.cancel()  # it may be stuck writing to this client
+            self._spawn(self.close(code=CLOSE_TOO_SLOW))
             return
         self.backlog.append(text)
         self.wake.set()
@@ -162,7 +170,7 @@ class ConsultationConsumer(_Stream):
         return events.consultation_group(consultation_id)
 
     def _status_changed(self) -> None:
-        asyncio.ensure_future(self._send_status())
+        self._spawn(self._send_status())
 
     async def _send_status(self) -> None:
         status = await _consultation_status(self.consultation_id)
