@@ -447,6 +447,12 @@ function start(root) {
     }
     if (!event || typeof event.type !== "string" || event.type === "pong") return;
     state.lastContact = Date.now();
+    if (event.type === "batch" && Array.isArray(event.events)) {
+      for (const each of event.events) {
+        if (each && typeof each.type === "string") apply(each, null, true);
+      }
+      return;
+    }
     apply(event, null, true);
   }
 

@@ -107,6 +107,15 @@ async def open_stream(application, path, *headers):
     return communicator, connected, code
 
 
+def unbatched(text: str) -> list[str]:
+    """A "batch" frame (frames that piled up while the process was busy) as the frames
+    it holds, each serialised as the server serialised it."""
+    message = json.loads(text)
+    if message.get("type") != "batch":
+        return [text]
+    return [json.dumps(each, separators=(",", ":")) for each in message["events"]]
+
+
 async def frames(communicator, timeout=0.5) -> list[str]:
     """Every raw frame received until nothing comes for `timeout` seconds."""
     found = []
@@ -114,7 +123,7 @@ async def frames(communicator, timeout=0.5) -> list[str]:
     while not await communicator.receive_nothing(timeout=timeout):
         output = await communicator.receive_output()
         if output["type"] == "websocket.send":
-            found.append(output["text"])
+            found.extend(unbatched(output["text"]))
         elif output["type"] == "websocket.close":
             found.append(f"<close {output.get('code')}>")
             return found
