@@ -32,12 +32,93 @@ CLOSE_TOO_SLOW = 4408
 CLOSING_TIMER_LIMIT = 7 * 24 * 3600
 
 
+class Relay:
+    """One channel-layer subscription per process and group, handing each broadcast to
+    every connection of that group in this process.
+
+    Channels' usual way (each connection in the group with its own layer channel) costs
+    a layer delivery and a dispatch per connection and per message; with 1,000 readers
+    that, not the sending, was what kept a process from keeping up
+    (benchmarks/fanout.py). Here a message is received (and deserialised) once per
+    process, and each connection only queues the already-serialised text.
+    """
+
+    relays: dict = {}  # (event loop id, group) → Relay
+
+    def __init__(self, group: str):
+        self.group = group
+        self.members: set = set()
+        self.ready = asyncio.Event()
+        self.task = None
+        self.channel = None
+        self.layer = None
+
+    @classmethod
+    async def join(cls, group: str, member) -> "Relay":
+        key = (id(asyncio.get_running_loop()), group)
+        relay = cls.relays.get(key)
+        if relay is None:
+            relay = cls.relays[key] = cls(group)
+            relay.task = asyncio.create_task(relay._run())
+        relay.members.add(member)
+        await relay.ready.wait()
+        if relay.task.done() and cls.relays.get(key) is relay:
+            del cls.relays[key]  # it could not subscribe (layer down): the next one retries
+        return relay
+
+    @classmethod
+    def members_of(cls, group: str) -> set:
+        relay = cls.relays.get((id(asyncio.get_running_loop()), group))
+        return set(relay.members) if relay else set()
+
+    async def leave(self, member) -> None:
+        self.members.discard(member)
+        if self.members:
+            return
+        key = (id(asyncio.get_running_loop()), self.group)
+        if self.relays.get(key) is self:
+            del self.relays[key]
+        if self.task is not None:
+            self.task.cancel()
+        if self.layer is not None and self.channel is not None:
+            try:
+                await self.layer.group_discard(self.group, self.channel)
+            except Exception:
+                logger.warning("live relay of %s could not leave its group", self.group)
+
+    async def _run(self) -> None:
+        from channels.layers import get_channel_layer
+
+        self.layer = get_channel_layer()
+        try:
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(self.group, self.channel)
+        finally:
+            self.ready.set()
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer reconnects by itself; readers catch up what this missed.
+                logger.warning("live relay of %s: receive failed", self.group, exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") != "event.broadcast":
+                continue
+            for member in list(self.members):
+                member.deliver(message)
+
+
 class _Stream(AsyncWebsocketConsumer):
     """Sends the group's broadcasts; supports and poll results are coalesced (the
     latest figure every TRIBUNE_LIVE_COALESCE_MS), every other frame goes at once, in
     the order of the journal."""
 
     group_name = ""
+    # No layer channel per connection: the process's Relay receives for all of them.
+    channel_layer_alias = None
 
     async def group_for_connection(self) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -56,7 +137,7 @@ class _Stream(AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.group_name = group
-        await self.channel_layer.group_add(group, self.channel_name)
+        self.relay = await Relay.join(group, self)
         await self.accept()
         self.sender = asyncio.create_task(self._send_loop())
 
@@ -67,8 +148,8 @@ class _Stream(AsyncWebsocketConsumer):
                 timer.cancel()
         if getattr(self, "sender", None) is not None:
             self.sender.cancel()
-        if self.group_name:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if getattr(self, "relay", None) is not None:
+            await self.relay.leave(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         if bytes_data is not None:
@@ -93,7 +174,8 @@ class _Stream(AsyncWebsocketConsumer):
 
     # --- Outgoing frames ---------------------------------------------------------------
 
-    async def event_broadcast(self, message):
+    def deliver(self, message) -> None:
+        """A broadcast of the group, from the process's Relay."""
         if self.gone:
             return
         event = message["event"]

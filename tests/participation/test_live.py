@@ -406,11 +406,11 @@ def test_a_reader_who_never_reads_is_let_go_and_others_keep_receiving(
     """The communicator always reads, so the stalled client is one whose frames never
     leave: its sends hang, its backlog fills, and the connection is closed."""
     settings.TRIBUNE_LIVE_MAX_BACKLOG = 3
-    stalled_channels = set()
+    stalled = set()
     original_send = consumers._Stream.send
 
     async def send(self, text_data=None, bytes_data=None, close=False):
-        if text_data is not None and self.channel_name in stalled_channels:
+        if text_data is not None and id(self) in stalled:
             await asyncio.Event().wait()  # never drained
         return await original_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
 
@@ -419,16 +419,14 @@ def test_a_reader_who_never_reads_is_let_go_and_others_keep_receiving(
 
     async def scenario():
         path = f"/ws/consultations/{consultation.pk}/"
-        stalled, _ok, _code = await open_stream(application, path)
-        from channels.layers import get_channel_layer
-
-        layer = get_channel_layer()
+        stalled_reader, _ok, _code = await open_stream(application, path)
         # The stalled consumer is the only member of the group so far.
-        stalled_channels.update(layer.groups[events.consultation_group(consultation.pk)])
+        group = events.consultation_group(consultation.pk)
+        stalled.update(id(member) for member in consumers.Relay.members_of(group))
         reader, _ok, _code = await open_stream(application, path)
         for n, author in enumerate(authors):
             await act(post, author, consultation, f"Commentaire {n}")
-        closed = await stalled.receive_output(timeout=2)
+        closed = await stalled_reader.receive_output(timeout=2)
         received = await frames(reader)
         await reader.disconnect()
         return closed, received
