@@ -181,8 +181,12 @@ function start(root) {
     const section = document.getElementById(`sondage-${pollId}`);
     if (!section || !figures) return;
     const participants = Number(figures.participants) || 0;
+    const counted = plural(text.participantOne, text.participantMany, participants);
     for (const span of section.querySelectorAll(".poll__participants")) {
-      span.textContent = plural(text.participantOne, text.participantMany, participants);
+      span.textContent = counted;
+    }
+    for (const caption of section.querySelectorAll("caption[data-question]")) {
+      caption.textContent = `${caption.dataset.question} — ${counted}`;
     }
     if (!figures.choices) return;
     const language = document.documentElement.lang || "fr";

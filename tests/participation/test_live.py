@@ -536,3 +536,50 @@ def test_the_consultation_page_starts_live_updates_without_extra_queries(client,
     assert f'data-socket="/ws/consultations/{consultation.pk}/"' in html
     assert 'data-cursor="t' in html
     assert "js/live." in html
+
+
+def test_a_process_subscribes_once_per_group_and_a_busy_reader_gets_a_batch(
+    application, users, consultation, act, monkeypatch
+):
+    """However many readers a process holds, the layer delivers each broadcast to it
+    once; frames that pile up while a reader's send is slow leave as one batch."""
+    original_send = consumers._Stream.send
+    slow_once = []
+    busy = set()
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if text_data is not None and id(self) in busy and not slow_once:
+            slow_once.append(1)
+            await asyncio.sleep(0.5)  # the process is busy with this reader
+        return await original_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(consumers._Stream, "send", send)
+
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        path = f"/ws/consultations/{consultation.pk}/"
+        readers = [(await open_stream(application, path))[0]]
+        group = events.consultation_group(consultation.pk)
+        busy.update(id(member) for member in consumers.Relay.members_of(group))
+        readers += [(await open_stream(application, path))[0] for _ in range(2)]
+        subscribed = len(get_channel_layer().groups[group])
+        for n in range(3):
+            await act(post, users["citizen"], consultation, f"Rafale {n}")
+        raw = []
+        while not await readers[0].receive_nothing(timeout=1):
+            raw.append((await readers[0].receive_output())["text"])
+        others = [await frames(reader) for reader in readers[1:]]
+        for reader in readers:
+            await reader.disconnect()
+        return subscribed, raw, others
+
+    subscribed, raw, others = live(scenario)
+    assert subscribed == 1
+    assert len(raw) == 2
+    assert json.loads(raw[0])["body"] == "Rafale 0"
+    batch = json.loads(raw[1])
+    assert batch["type"] == "batch"
+    assert [event["body"] for event in batch["events"]] == ["Rafale 1", "Rafale 2"]
+    for received in others:
+        assert [json.loads(text)["body"] for text in received] == [f"Rafale {n}" for n in range(3)]
