@@ -9,6 +9,7 @@ messages.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import deque
@@ -27,6 +28,7 @@ CLOSE_UNSUPPORTED = 1003  # binary frame
 CLOSE_TOO_BIG = 1009
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_SLOW = 4408
+CLOSE_TIMEOUT = 10  # seconds to wait for a stalled client's close frame to leave
 
 # A consultation closing within this delay is announced by a timer of the connection.
 CLOSING_TIMER_LIMIT = 7 * 24 * 3600
@@ -138,6 +140,12 @@ class _Stream(AsyncWebsocketConsumer):
             return
         self.group_name = group
         self.relay = await Relay.join(group, self)
+        if self.relay.task.done():
+            # The layer is down: refused, the page polls the catch-up endpoint meanwhile.
+            await self.relay.leave(self)
+            self.relay = None
+            await self.close()
+            return
         await self.accept()
         self.sender = asyncio.create_task(self._send_loop())
 
@@ -218,10 +226,16 @@ class _Stream(AsyncWebsocketConsumer):
             logger.info("live connection to %s closed: backlog full", self.group_name)
             if self.sender is not None:
                 self.sender.cancel()  # it may be stuck writing to this client
-            self._spawn(self.close(code=CLOSE_TOO_SLOW))
+            self._spawn(self._let_go())
             return
         self.backlog.append(text)
         self.wake.set()
+
+    async def _let_go(self) -> None:
+        # The close frame waits behind what the client has not read; if that never
+        # drains, the server's keepalive ping drops the connection.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.close(code=CLOSE_TOO_SLOW), timeout=CLOSE_TIMEOUT)
 
     async def _send_loop(self):
         while True:

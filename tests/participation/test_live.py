@@ -583,3 +583,29 @@ def test_a_process_subscribes_once_per_group_and_a_busy_reader_gets_a_batch(
     assert [event["body"] for event in batch["events"]] == ["Rafale 1", "Rafale 2"]
     for received in others:
         assert [json.loads(text)["body"] for text in received] == [f"Rafale {n}" for n in range(3)]
+
+
+def test_with_the_layer_down_the_socket_is_refused_and_the_page_can_poll(
+    application, client, consultation, settings
+):
+    """Redis down: the handshake is refused (the page falls back to polling), and the
+    catch-up endpoint still answers."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+
+    async def scenario():
+        _reader, connected, _code = await open_stream(
+            application, f"/ws/consultations/{consultation.pk}/"
+        )
+        return connected
+
+    assert live(scenario) is False
+    start = page_cursor(timezone.now())
+    assert catch_up(client, consultation, start).status_code == 200

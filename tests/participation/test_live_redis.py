@@ -131,17 +131,50 @@ def post_comment(port: int, consultation_id: int, session: str, body: str) -> in
         return error.code
 
 
+@pytest.fixture
+def committed(committed_database, django_db_blocker):
+    """A consultation and an author committed for the server processes to see, removed
+    afterwards. Not a transactional test: its final flush would also wipe what data
+    migrations wrote (locale, roles), which the browser tests that follow rely on."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from participation.models import ConsultationPage
+
+    with django_db_blocker.unblock():
+        consultation = factories.add_page(
+            Page.get_first_root_node(),
+            ConsultationPage(
+                title="Deux processus",
+                slug=f"deux-processus-{uuid.uuid4().hex[:8]}",
+                summary="Résumé.",
+                body=[],
+                opens_at=timezone.now() - timedelta(days=1),
+            ),
+        )
+        author = factories.UserFactory(email=f"deux-{uuid.uuid4().hex[:10]}@exemple.test")
+        try:
+            yield consultation, author
+        finally:
+            consultation.delete()  # its comments and journal-free counters go with it
+            author.delete()
+
+
 def test_a_comment_posted_through_one_process_reaches_a_reader_of_the_other(
-    transactional_db, two_servers, client, consultation_index
+    committed, two_servers, django_db_blocker
 ):
     import websockets
+    from django.test import Client
 
-    from accounts import roles
+    from participation.models import LiveEvent
 
-    roles.create_groups()
-    consultation = factories.consultation(consultation_index, title="Deux processus")
-    author = factories.UserFactory()
-    client.force_login(author)
+    consultation, author = committed
+    client = Client()
+    with django_db_blocker.unblock():
+        client.force_login(author)
     session = client.cookies["sessionid"].value
     writer_port, reader_port = two_servers
 
@@ -156,7 +189,12 @@ def test_a_comment_posted_through_one_process_reaches_a_reader_of_the_other(
             frame = await asyncio.wait_for(reader.recv(), timeout=10)
         return json.loads(frame)
 
-    message = asyncio.run(scenario())
+    try:
+        message = asyncio.run(scenario())
+    finally:
+        with django_db_blocker.unblock():
+            client.logout()
+            LiveEvent.objects.filter(consultation_id=consultation.pk).delete()
     assert message["type"] == "comment.created"
     assert message["body"] == "Vu depuis l’autre processus"
     assert message["consultation"] == consultation.pk
