@@ -478,3 +478,22 @@ TRIBUNE_RATE_LIMITS = {
     "support": (env.number("TRIBUNE_RATE_SUPPORTS_PER_MINUTE", 60), 60),
     "report": (env.number("TRIBUNE_RATE_REPORTS_PER_HOUR", 10), 3600),
 }
+
+# --- Live updates (issue 4; docs/live-protocol.md, docs/operations.md) --------------------
+# How long the journal of broadcast events is kept for readers catching up after a lost
+# connection; a reader away longer reloads the page.
+TRIBUNE_LIVE_JOURNAL_HOURS = env.number("TRIBUNE_LIVE_JOURNAL_HOURS", 48)
+# Supports and poll results are sent at most this often per reader: only the latest
+# figure matters, and one process sends only ~3–6k frames/s (DESIGN.md, "Measured").
+TRIBUNE_LIVE_COALESCE_MS = env.number("TRIBUNE_LIVE_COALESCE_MS", 250)
+# Frames waiting for one reader who does not read them (a stalled or hostile client):
+# past this backlog the connection is closed and the browser catches up later, so
+# one slow reader never holds memory or delays the others.
+TRIBUNE_LIVE_MAX_BACKLOG = env.number("TRIBUNE_LIVE_MAX_BACKLOG", 500)
+# Clients only ever send a ping; anything longer is refused.
+TRIBUNE_LIVE_MAX_CLIENT_MESSAGE = 512
+if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
+    # The in-memory layer drops, silently, what exceeds a channel's capacity (default
+    # 100): each consumer empties its channel at once into its own bounded backlog, so
+    # 1,000 is ample. (The Redis pub/sub layer has no capacity: see docs/operations.md.)
+    CHANNEL_LAYERS["default"].setdefault("CONFIG", {"capacity": 1000, "expiry": 60})

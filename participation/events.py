@@ -5,6 +5,7 @@ write that rolled back. Public events carry only what the public page shows; any
 else goes to the moderators' audience. docs/live-protocol.md describes every type.
 """
 
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -37,15 +38,19 @@ def group_for(event: Event) -> str:
 
 
 def publish(event: Event) -> None:
-    """Send the event to its group. Never raises: the write it reports has already
-    committed, and readers recover what they missed through the catch-up endpoint."""
+    """Journal the event (public ones), then send it to its group. Never raises: the
+    write it reports has already committed, and readers recover what they missed
+    through the catch-up endpoint."""
     layer = get_channel_layer()
+    payload = {"type": event.type, "consultation": event.consultation_id, **event.data}
+    cursor = journal(event) if event.audience == PUBLIC else None
     if layer is None:
         return
-    message = {
-        "type": "event.broadcast",
-        "event": {"type": event.type, "consultation": event.consultation_id, **event.data},
-    }
+    message = {"type": "event.broadcast", "event": payload}
+    if cursor is not None:
+        # Serialised here, once, rather than by each of the thousand consumers.
+        message["cursor"] = cursor
+        message["text"] = json.dumps({**payload, "cursor": cursor}, separators=(",", ":"))
     try:
         async_to_sync(layer.group_send)(group_for(event), message)
     except Exception:  # a broadcast failure must not fail the request
@@ -55,6 +60,100 @@ def publish(event: Event) -> None:
             event.consultation_id,
             exc_info=True,
         )
+
+
+# --- Live journal (issue 4) ------------------------------------------------------------
+# Public events are kept for a while so a reader who lost the connection catches up
+# (participation.models.live, docs/live-protocol.md).
+
+# Events that carry only the latest figure of one thing: the newest replaces the older.
+LATEST_ONLY = {"comment.supports": "id", "poll.results": "poll"}
+PRUNE_EVERY = 500  # rows written between two prunings of the journal
+
+
+def coalescing_key(payload: dict) -> str:
+    field_name = LATEST_ONLY.get(payload.get("type"))
+    if field_name is None:
+        return ""
+    return f"{payload['type']}:{payload.get(field_name)}"
+
+
+def journal(event: Event) -> int | None:
+    """Write the event to the journal and return its cursor, or None when the journal
+    cannot be written (the broadcast goes out anyway, without a cursor)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from participation.models import LiveEvent
+
+    payload = {"type": event.type, **event.data}
+    key = coalescing_key(payload)
+    try:
+        with transaction.atomic():
+            if key:
+                LiveEvent.objects.filter(key=key).delete()
+            row = LiveEvent.objects.create(
+                consultation_id=event.consultation_id,
+                audience=event.audience,
+                type=event.type,
+                data=event.data,
+                key=key,
+            )
+            if row.pk % PRUNE_EVERY == 0:
+                hours = settings.TRIBUNE_LIVE_JOURNAL_HOURS
+                LiveEvent.objects.filter(
+                    created_at__lt=timezone.now() - timedelta(hours=hours)
+                ).delete()
+    except Exception:
+        logger.warning("journal of %s failed", event.type, exc_info=True)
+        return None
+    return row.pk
+
+
+def comment_state_changed(comment, *, was_published: bool) -> list[Event]:
+    """A moderator (or any service) moved a comment between states with move_to_state:
+    readers see it appear, or see it replaced by its placeholder (or vanish when a
+    placeholder would hold nothing)."""
+    if comment.is_published:
+        if was_published:
+            return []
+        return comment_created(comment)
+    found = []
+    if was_published:
+        placeholder = ""
+        if comment.state == "hidden" and comment.replies_count > 0:
+            placeholder = "hidden"
+        elif comment.state == "deleted":
+            placeholder = "deleted"
+        found.append(
+            Event(
+                "comment.removed",
+                comment.consultation_id,
+                {"id": comment.pk, "parent": comment.parent_id, "placeholder": placeholder},
+            )
+        )
+    return found
+
+
+def consultation_status(consultation) -> list[Event]:
+    """The consultation opened, closed or turned its comments off (an editor published
+    it again): readers' forms follow."""
+    return [
+        Event(
+            "consultation.status",
+            consultation.pk,
+            {
+                "status": consultation.status,
+                "comments": bool(consultation.comments_enabled),
+            },
+        )
+    ]
+
+
+# --- end of live journal ----------------------------------------------------------------
 
 
 def poll_results_changed(poll, results) -> Event:

@@ -260,3 +260,15 @@ def history_reason(user, comment) -> str | None:
     if not roles.has_role(user, *MODERATION_ROLES):
         return _("Only moderators see the previous versions of a comment.")
     return None
+
+
+# --- Live updates (issue 4) ------------------------------------------------------------
+WATCH_MODERATION = "participation.watch_moderation"
+
+
+@rule(WATCH_MODERATION)
+def watch_moderation_reason(user, _obj=None) -> str | None:
+    """The moderators' live stream (pending comments, reports, alerts)."""
+    if not roles.has_role(user, *MODERATION_ROLES):
+        return _("Only moderators follow the moderation stream.")
+    return None

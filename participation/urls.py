@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from participation.views import comments, polls
+from participation.views import comments, live, polls
 
 app_name = "participation"
 
@@ -26,4 +26,13 @@ urlpatterns += [
     path("commentaires/<int:pk>/soutenir/", comments.comment_support, name="comment_support"),
     path("commentaires/<int:pk>/signaler/", comments.comment_report, name="comment_report"),
     path("commentaires/<int:pk>/reponses/", comments.comment_replies, name="comment_replies"),
+]
+
+# Live updates (issue 4): what happened since a cursor (docs/live-protocol.md).
+urlpatterns += [
+    path(
+        "consultations/<int:consultation_id>/direct/",
+        live.catch_up,
+        name="live_catch_up",
+    ),
 ]

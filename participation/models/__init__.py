@@ -15,6 +15,9 @@ from participation.models.consultation import (
     ConsultationPage,
     ConsultationTag,
 )
+
+# Live updates (issue 4)
+from participation.models.live import LiveEvent
 from participation.models.polls import (
     Ballot,
     Choice,
@@ -37,6 +40,7 @@ __all__ = [
     "CommentVersion",
     "ConsultationPage",
     "ConsultationTag",
+    "LiveEvent",
     "Poll",
     "PollTally",
     "Position",

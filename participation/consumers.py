@@ -1,0 +1,324 @@
+"""WebSocket consumers: a consultation's public stream and the moderators' stream.
+
+Both only send. What a client may send is a ping (answered by a pong); anything else,
+malformed or oversize, closes that one connection. Each connection keeps its own
+bounded backlog of frames: a client that stops reading is disconnected when its
+backlog is full (it catches up over HTTP when it comes back) instead of holding
+memory or slowing the broadcast to everyone else. docs/live-protocol.md describes the
+messages.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from participation import events, permissions
+
+logger = logging.getLogger(__name__)
+
+# Close codes (4000–4999 are the application's own; docs/live-protocol.md).
+CLOSE_UNSUPPORTED = 1003  # binary frame
+CLOSE_TOO_BIG = 1009
+CLOSE_BAD_MESSAGE = 4400
+CLOSE_TOO_SLOW = 4408
+CLOSE_TIMEOUT = 10  # seconds to wait for a stalled client's close frame to leave
+
+# A consultation closing within this delay is announced by a timer of the connection.
+CLOSING_TIMER_LIMIT = 7 * 24 * 3600
+
+
+class Relay:
+    """One channel-layer subscription per process and group, handing each broadcast to
+    every connection of that group in this process.
+
+    Channels' usual way (each connection in the group with its own layer channel) costs
+    a layer delivery and a dispatch per connection and per message; with 1,000 readers
+    that, not the sending, was what kept a process from keeping up
+    (benchmarks/fanout.py). Here a message is received (and deserialised) once per
+    process, and each connection only queues the already-serialised text.
+    """
+
+    relays: dict = {}  # (event loop id, group) → Relay
+
+    def __init__(self, group: str):
+        self.group = group
+        self.members: set = set()
+        self.ready = asyncio.Event()
+        self.task = None
+        self.channel = None
+        self.layer = None
+
+    @classmethod
+    async def join(cls, group: str, member) -> "Relay":
+        key = (id(asyncio.get_running_loop()), group)
+        relay = cls.relays.get(key)
+        if relay is None:
+            relay = cls.relays[key] = cls(group)
+            relay.task = asyncio.create_task(relay._run())
+        relay.members.add(member)
+        await relay.ready.wait()
+        if relay.task.done() and cls.relays.get(key) is relay:
+            del cls.relays[key]  # it could not subscribe (layer down): the next one retries
+        return relay
+
+    @classmethod
+    def members_of(cls, group: str) -> set:
+        relay = cls.relays.get((id(asyncio.get_running_loop()), group))
+        return set(relay.members) if relay else set()
+
+    async def leave(self, member) -> None:
+        self.members.discard(member)
+        if self.members:
+            return
+        key = (id(asyncio.get_running_loop()), self.group)
+        if self.relays.get(key) is self:
+            del self.relays[key]
+        if self.task is not None:
+            self.task.cancel()
+        if self.layer is not None and self.channel is not None:
+            try:
+                await self.layer.group_discard(self.group, self.channel)
+            except Exception:
+                logger.warning("live relay of %s could not leave its group", self.group)
+
+    async def _run(self) -> None:
+        from channels.layers import get_channel_layer
+
+        self.layer = get_channel_layer()
+        try:
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(self.group, self.channel)
+        finally:
+            self.ready.set()
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer reconnects by itself; readers catch up what this missed.
+                logger.warning("live relay of %s: receive failed", self.group, exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") != "event.broadcast":
+                continue
+            for member in list(self.members):
+                member.deliver(message)
+
+
+class _Stream(AsyncWebsocketConsumer):
+    """Sends the group's broadcasts; supports and poll results are coalesced (the
+    latest figure every TRIBUNE_LIVE_COALESCE_MS), every other frame goes at once, in
+    the order of the journal."""
+
+    group_name = ""
+    # No layer channel per connection: the process's Relay receives for all of them.
+    channel_layer_alias = None
+
+    async def group_for_connection(self) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def connect(self):
+        self.backlog = deque()
+        self.latest = {}
+        self.wake = asyncio.Event()
+        self.timers = []
+        self.flush_timer = None
+        self.tasks = set()
+        self.sender = None
+        self.gone = False
+        group = await self.group_for_connection()
+        if group is None:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.group_name = group
+        self.relay = await Relay.join(group, self)
+        if self.relay.task.done():
+            # The layer is down: refused, the page polls the catch-up endpoint meanwhile.
+            await self.relay.leave(self)
+            self.relay = None
+            await self.close()
+            return
+        await self.accept()
+        self.sender = asyncio.create_task(self._send_loop())
+
+    async def disconnect(self, code):
+        self.gone = True
+        for timer in [*getattr(self, "timers", []), getattr(self, "flush_timer", None)]:
+            if timer is not None:
+                timer.cancel()
+        if getattr(self, "sender", None) is not None:
+            self.sender.cancel()
+        if getattr(self, "relay", None) is not None:
+            await self.relay.leave(self)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is not None:
+            await self._refuse(CLOSE_UNSUPPORTED, "binary frame")
+            return
+        if len(text_data or "") > settings.TRIBUNE_LIVE_MAX_CLIENT_MESSAGE:
+            await self._refuse(CLOSE_TOO_BIG, "oversize message")
+            return
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.get("type") != "ping":
+            await self._refuse(CLOSE_BAD_MESSAGE, "malformed message")
+            return
+        self._queue('{"type":"pong"}')
+
+    async def _refuse(self, code: int, why: str) -> None:
+        logger.info("live connection to %s closed: %s", self.group_name, why)
+        self.gone = True
+        await self.close(code=code)
+
+    # --- Outgoing frames ---------------------------------------------------------------
+
+    def deliver(self, message) -> None:
+        """A broadcast of the group, from the process's Relay."""
+        if self.gone:
+            return
+        event = message["event"]
+        text = message.get("text") or json.dumps(event, separators=(",", ":"))
+        key = events.coalescing_key(event)
+        if key:
+            # Re-inserted at the end: frames leave in the order they were journalled.
+            self.latest.pop(key, None)
+            self.latest[key] = text
+            if self.flush_timer is None:
+                delay = settings.TRIBUNE_LIVE_COALESCE_MS / 1000
+                self.flush_timer = asyncio.get_running_loop().call_later(delay, self._timed_flush)
+            return
+        self._flush()
+        self._queue(text)
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)  # a reference, so the task is not collected mid-way
+        task.add_done_callback(self.tasks.discard)
+
+    def _timed_flush(self) -> None:
+        self.flush_timer = None
+        self._flush()
+
+    def _flush(self) -> None:
+        if self.latest:
+            frames = list(self.latest.values())
+            self.latest.clear()
+            for text in frames:
+                self._queue(text)
+
+    def _queue(self, text: str) -> None:
+        if self.gone:
+            return
+        if len(self.backlog) >= settings.TRIBUNE_LIVE_MAX_BACKLOG:
+            # This client does not read: let it go, it will catch up when it returns.
+            self.gone = True
+            self.backlog.clear()
+            logger.info("live connection to %s closed: backlog full", self.group_name)
+            if self.sender is not None:
+                self.sender.cancel()  # it may be stuck writing to this client
+            self._spawn(self._let_go())
+            return
+        self.backlog.append(text)
+        self.wake.set()
+
+    async def _let_go(self) -> None:
+        # The close frame waits behind what the client has not read; if that never
+        # drains, the server's keepalive ping drops the connection.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.close(code=CLOSE_TOO_SLOW), timeout=CLOSE_TIMEOUT)
+
+    async def _send_loop(self):
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.backlog and not self.gone:
+                if len(self.backlog) == 1:
+                    text = self.backlog.popleft()
+                else:
+                    # Frames that piled up while the process was busy leave as one
+                    # "batch" frame: the per-frame cost (framing, the ASGI send) is what
+                    # limits a process to a few thousand frames a second, and an idle
+                    # process still sends each event the moment it arrives.
+                    texts = list(self.backlog)
+                    self.backlog.clear()
+                    text = '{"type":"batch","events":[' + ",".join(texts) + "]}"
+                await self.send(text_data=text)
+
+
+class ConsultationConsumer(_Stream):
+    """/ws/consultations/<id>/: what the public page of a live consultation shows."""
+
+    async def group_for_connection(self) -> str | None:
+        consultation_id = self.scope["url_route"]["kwargs"]["consultation_id"]
+        period = await _consultation_period(consultation_id)
+        if period is None:
+            logger.info("live connection refused: no such consultation")
+            return None
+        self.consultation_id = consultation_id
+        opens_at, closes_at = period
+        now = timezone.now()
+        for moment in (opens_at, closes_at):
+            if moment is not None and now < moment:
+                delay = (moment - now).total_seconds()
+                if delay < CLOSING_TIMER_LIMIT:
+                    loop = asyncio.get_running_loop()
+                    self.timers.append(loop.call_later(delay + 0.5, self._status_changed))
+        return events.consultation_group(consultation_id)
+
+    def _status_changed(self) -> None:
+        self._spawn(self._send_status())
+
+    async def _send_status(self) -> None:
+        status = await _consultation_status(self.consultation_id)
+        if status is not None:
+            self._flush()
+            self._queue(json.dumps({"consultation": self.consultation_id, **status}))
+
+
+class ModerationConsumer(_Stream):
+    """/ws/moderation/: pending comments, reports and alerts, for moderators only."""
+
+    async def group_for_connection(self) -> str | None:
+        if not await _may_watch_moderation(self.scope.get("user")):
+            logger.info("moderation stream refused to a non-moderator")
+            return None
+        return events.MODERATORS_GROUP
+
+
+@database_sync_to_async
+def _consultation_period(consultation_id):
+    from participation.models import ConsultationPage
+
+    return (
+        ConsultationPage.objects.live()
+        .public()
+        .filter(pk=consultation_id)
+        .values_list("opens_at", "closes_at")
+        .first()
+    )
+
+
+@database_sync_to_async
+def _consultation_status(consultation_id) -> dict | None:
+    from participation.models import ConsultationPage
+
+    consultation = ConsultationPage.objects.live().public().filter(pk=consultation_id).first()
+    if consultation is None:
+        return None
+    payload = events.consultation_status(consultation)[0]
+    return {"type": payload.type, **payload.data}
+
+
+@database_sync_to_async
+def _may_watch_moderation(user) -> bool:
+    return user is not None and permissions.can(user, permissions.WATCH_MODERATION, None)

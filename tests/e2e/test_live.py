@@ -1,0 +1,138 @@
+"""Live updates in Chromium with two people on the same consultation: what one does
+shows up in the other's page without a reload, while the other's half-written comment
+stays where it is, as it is. axe-core checks the page after the live insertions."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.e2e.conftest import assert_no_axe_violations
+
+BIKE_PLAN = "/consultations/plan-velo-2027/"
+DRAFT = "Je rédige tranquillement mon avis sur les pistes…"
+
+
+def new_person():
+    from django.db import transaction
+
+    with transaction.atomic():
+        user = factories.UserFactory()
+    return user.email, user.display_name
+
+
+def hide_comment(text):
+    """A moderator hides a comment (the moderation services of issue 5 call the same
+    state change and broadcast)."""
+    from django.db import transaction
+
+    from participation import events
+    from participation.models import Comment, State
+    from participation.services.comments import move_to_state
+
+    comment = Comment.objects.get(body=text)
+    with transaction.atomic():
+        move_to_state(comment, State.HIDDEN)
+        found = events.comment_state_changed(comment, was_published=True)
+        transaction.on_commit(lambda: events.publish_all(found))
+
+
+@pytest.fixture
+def second_page(browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"erreurs JavaScript dans la page : {errors}"
+
+
+def card(page, text):
+    return page.locator("article.comment__card", has_text=text).first
+
+
+def connected(page):
+    # The page's catch-up after the socket opened is a sign the socket is up; waiting
+    # for it keeps the test from acting before the reader listens.
+    page.wait_for_function("() => !!document.getElementById('live')")
+    page.wait_for_timeout(800)
+
+
+def test_what_one_person_does_shows_up_in_the_others_page(page, second_page, live_site):
+    actor_email, _actor_name = live_site.run(new_person)
+    reader_email, _reader_name = live_site.run(new_person)
+    live_site.login(page, actor_email, factories.PASSWORD)
+    live_site.login(second_page, reader_email, factories.PASSWORD)
+    page.goto(live_site.url(BIKE_PLAN))
+    reader = second_page
+    reader.goto(live_site.url(BIKE_PLAN))
+    reader.evaluate("window.__sameDocument = true")  # survives only if nothing reloads
+    box = reader.get_by_label("Votre commentaire", exact=True)
+    box.fill(DRAFT)
+    connected(reader)
+
+    # A new top-level comment: a button, announced politely; nothing moves.
+    page.get_by_label("Votre commentaire", exact=True).fill("Un message en direct.")
+    page.get_by_role("button", name="Publier", exact=True).click()
+    expect(card(page, "Un message en direct.")).to_be_visible()
+    show = reader.get_by_role("button", name="1 nouveau commentaire — afficher")
+    expect(show).to_be_visible()
+    expect(reader.locator("#live-region")).to_have_text(
+        "1 nouveau commentaire est disponible au-dessus de la liste."
+    )
+    expect(box).to_be_focused()
+    expect(box).to_have_value(DRAFT)
+    expect(reader.get_by_text("Un message en direct.")).to_have_count(0)
+    show.click()
+    posted = card(reader, "Un message en direct.")
+    expect(posted).to_be_visible()
+    expect(reader.locator("#comment-list > li").first).to_contain_text("Un message en direct.")
+    # Rendered for this reader: they may support it and reply to it.
+    expect(posted.get_by_role("button", name=re.compile("^Soutenir"))).to_be_visible()
+    box.click()
+
+    # A reply lands under its parent.
+    theirs = card(page, "Un message en direct.")
+    theirs.get_by_role("link", name=re.compile("^Répondre")).click()
+    theirs.get_by_label(re.compile("^Votre réponse")).fill("Et une réponse, en direct aussi.")
+    theirs.get_by_role("button", name="Publier la réponse").click()
+    expect(card(page, "Et une réponse, en direct aussi.")).to_be_visible()
+    parent_item = reader.locator("li.comment", has=posted).first
+    expect(
+        parent_item.locator("article", has_text="Et une réponse, en direct aussi.")
+    ).to_be_visible()
+
+    # A support changes the count.
+    shop = card(reader, "Je tiens un commerce")
+    count = shop.locator(".support-count")
+    before = int(count.inner_text())
+    card(page, "Je tiens un commerce").get_by_role("button", name=re.compile("^Soutenir")).click()
+    expect(count).to_have_text(str(before + 1))
+
+    # A vote changes the number of participants.
+    reader_poll = reader.get_by_role("region", name="Vos trajets à vélo")
+    figure = reader_poll.locator(".poll__participants").first
+    participants = int(figure.inner_text().split()[0])
+    poll = page.get_by_role("region", name="Vos trajets à vélo")
+    poll.get_by_label("Une ou plusieurs fois par semaine").check()
+    poll.get_by_label("Des pistes séparées des voitures").check()
+    poll.get_by_role("button", name="Voter").click()
+    expect(poll.get_by_text("Vous avez voté à ce sondage")).to_be_visible()
+    expect(figure).to_have_text(f"{participants + 1} participant·es")
+
+    # A moderator hides the comment: its placeholder replaces it (its reply stays).
+    parent_item = reader.locator("#" + parent_item.get_attribute("id"))
+    live_site.run(hide_comment, "Un message en direct.")
+    expect(reader.get_by_text("Un message en direct.")).to_have_count(0)
+    expect(parent_item.locator(".comment__placeholder")).to_have_text(
+        "Commentaire masqué par la modération"
+    )
+    expect(card(reader, "Et une réponse, en direct aussi.")).to_be_visible()
+
+    # Through all this, the draft stayed as it was, and the page never reloaded.
+    expect(box).to_have_value(DRAFT)
+    assert reader.evaluate("window.__sameDocument") is True
+    assert_no_axe_violations(reader)

@@ -1,0 +1,611 @@
+"""Live updates through the real ASGI stack (origin check, sessions, routing, consumers)
+with Channels' WebsocketCommunicator: each action reaches readers as the documented
+message, private data never does, and bad clients are refused without disturbing the
+others. Then the catch-up endpoint that fills the gaps.
+
+The tests are synchronous and drive the communicator through async_to_sync: the
+consumers' database calls then run in the test's thread, inside its transaction.
+"""
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.utils import timezone
+
+from participation import consumers, events
+from participation.models import CommentModeration, LiveEvent, State
+from participation.services import comments as services
+from participation.services import polls as poll_services
+from participation.services.comments import move_to_state
+from participation.views.live import page_cursor
+from tests import factories
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+@pytest.fixture(autouse=True)
+def memory_layer(settings):
+    """The in-memory layer (Redis delivery across processes: test_live_redis.py)."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
+    settings.TRIBUNE_LIVE_COALESCE_MS = 50
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    """database_sync_to_async closes "old" connections around each call; here the call
+    runs in the test's thread, whose connection holds the test's transaction."""
+    import channels.db
+
+    monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
+
+
+@pytest.fixture
+def consultation(consultation_index):
+    return factories.consultation(consultation_index, title="Plan vélo")
+
+
+@pytest.fixture
+def application():
+    from config.asgi import application
+
+    return application
+
+
+def session_cookie(client, user) -> tuple:
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+def live(scenario):
+    """Run an async scenario from this synchronous test."""
+    return async_to_sync(scenario)()
+
+
+def committed(action):
+    """Run a service as a request would: on-commit broadcasts included."""
+
+    def run():
+        with transaction.atomic():
+            result = action()
+        # The test transaction never commits: run what was scheduled on commit.
+        return result
+
+    return run
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    async def act(function, *args, **kwargs):
+        def run():
+            with django_capture_on_commit_callbacks(execute=True):
+                return function(*args, **kwargs)
+
+        return await database_sync_to_async(run)()
+
+    return act
+
+
+async def open_stream(application, path, *headers):
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+def unbatched(text: str) -> list[str]:
+    """A "batch" frame (frames that piled up while the process was busy) as the frames
+    it holds, each serialised as the server serialised it."""
+    message = json.loads(text)
+    if message.get("type") != "batch":
+        return [text]
+    return [json.dumps(each, separators=(",", ":")) for each in message["events"]]
+
+
+async def frames(communicator, timeout=0.5) -> list[str]:
+    """Every raw frame received until nothing comes for `timeout` seconds."""
+    found = []
+    # receive_nothing, not a timeout on receive_output: a timeout cancels the consumer.
+    while not await communicator.receive_nothing(timeout=timeout):
+        output = await communicator.receive_output()
+        if output["type"] == "websocket.send":
+            found.extend(unbatched(output["text"]))
+        elif output["type"] == "websocket.close":
+            found.append(f"<close {output.get('code')}>")
+            return found
+    return found
+
+
+def post(author, consultation, body="Un avis.", **kwargs):
+    return services.post_comment(author=author, consultation=consultation, body=body, **kwargs)
+
+
+def hide(comment):
+    """A moderator hides a comment: the state change of issue 5's services, and its
+    broadcast (events.comment_state_changed)."""
+    with transaction.atomic():
+        comment.refresh_from_db()
+        was_published = comment.is_published
+        move_to_state(comment, State.HIDDEN)
+        found = events.comment_state_changed(comment, was_published=was_published)
+        transaction.on_commit(lambda: events.publish_all(found))
+
+
+# --- What readers receive -----------------------------------------------------------------
+
+
+def test_each_action_reaches_readers_as_documented_without_private_data(
+    application, users, consultation, act
+):
+    citizen, agent = users["citizen"], users["agent"]
+
+    async def scenario():
+        reader, connected, _code = await open_stream(
+            application, f"/ws/consultations/{consultation.pk}/"
+        )
+        assert connected
+        comment = await act(post, citizen, consultation, "Plus de pistes cyclables.")
+        reply = await act(post, agent, consultation, "D'accord.", parent=comment)
+        await act(services.set_support, user=agent, comment=comment, supported=True)
+        await act(services.edit_comment, user=citizen, comment=comment, body="Plus de pistes !")
+        await act(hide, reply)
+        await act(services.delete_comment, user=citizen, comment=comment)
+        raw = await frames(reader)
+        await reader.disconnect()
+        return comment, reply, raw
+
+    comment, reply, raw = live(scenario)
+    received = [json.loads(text) for text in raw]
+    assert [message["type"] for message in received] == [
+        "comment.created",
+        "comment.created",
+        "comment.supports",
+        "comment.edited",
+        "comment.removed",
+        "comment.deleted",
+    ]
+    first, second, supports, edited, removed, deleted = received
+    assert first["id"] == comment.pk and first["parent"] is None
+    assert first["body"] == "Plus de pistes cyclables."
+    assert first["author"] == citizen.display_name
+    assert second["parent"] == comment.pk
+    assert supports == {
+        "type": "comment.supports",
+        "consultation": consultation.pk,
+        "id": comment.pk,
+        "supports": 1,
+        "cursor": supports["cursor"],
+    }
+    assert edited["body"] == "Plus de pistes !"
+    # The reply had no replies of its own: hidden, it leaves the page without a trace.
+    assert removed == {
+        "type": "comment.removed",
+        "consultation": consultation.pk,
+        "id": reply.pk,
+        "parent": comment.pk,
+        "placeholder": "",
+        "cursor": removed["cursor"],
+    }
+    assert deleted["id"] == comment.pk
+    # Cursors follow the journal, in order.
+    cursors = [message["cursor"] for message in received]
+    assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+    everything = "".join(raw)
+    for private in (citizen.email, agent.email, "D'accord.".replace("'", "\\u0027")):
+        assert private not in everything
+    assert everything.count("D'accord.") == 1  # in its creation only, not once hidden
+    assert "password" not in everything and "@" not in everything
+
+
+def test_pending_comments_and_reports_reach_moderators_only(
+    application, client, users, consultation, act
+):
+    consultation.comment_moderation = CommentModeration.A_PRIORI
+    consultation.save()
+    moderator_cookie = session_cookie(client, users["moderator"])
+
+    async def scenario():
+        public, _ok, _code = await open_stream(application, f"/ws/consultations/{consultation.pk}/")
+        moderation, connected, _code = await open_stream(
+            application, "/ws/moderation/", moderator_cookie
+        )
+        assert connected
+        await act(post, users["citizen"], consultation, "Texte en attente de lecture")
+        result = await frames(public), await frames(moderation)
+        await public.disconnect()
+        await moderation.disconnect()
+        return result
+
+    public_frames, moderator_frames = live(scenario)
+    assert public_frames == []
+    assert [json.loads(text)["type"] for text in moderator_frames] == ["comment.pending"]
+    assert "Texte en attente" not in "".join(moderator_frames)
+    assert users["citizen"].email not in "".join(moderator_frames)
+
+
+def test_poll_results_follow_the_polls_visibility(application, users, consultation, act):
+    always = factories.poll(consultation, title="Toujours", results_visibility="always")
+    after_voting = factories.poll(
+        consultation, title="Après le vote", results_visibility="after_voting"
+    )
+
+    def vote(poll, voter, index=0):
+        return poll_services.cast_ballot(
+            voter=voter,
+            poll=poll,
+            answers={
+                poll.questions.all()[0].pk: factories.choice_ids(poll, 0)[index],
+                poll.questions.all()[1].pk: [factories.choice_ids(poll, 1)[0]],
+            },
+        )
+
+    async def scenario():
+        reader, _ok, _code = await open_stream(application, f"/ws/consultations/{consultation.pk}/")
+        await act(vote, always, users["citizen"], 1)
+        raw = await frames(reader, timeout=0.3)  # past the coalescing window
+        await act(vote, after_voting, users["citizen"], 2)
+        raw += await frames(reader)
+        await reader.disconnect()
+        return raw
+
+    raw = live(scenario)
+    public_results, hidden_results = (json.loads(text) for text in raw)
+    assert public_results["type"] == "poll.results" and public_results["participants"] == 1
+    assert public_results["choices"][str(factories.choice_ids(always, 0)[1])] == 1
+    assert hidden_results == {
+        "type": "poll.results",
+        "consultation": consultation.pk,
+        "poll": after_voting.pk,
+        "participants": 1,
+        "cursor": hidden_results["cursor"],
+    }
+    assert users["citizen"].display_name not in "".join(raw)
+
+
+def test_a_burst_of_supports_arrives_as_the_latest_count(application, users, consultation, act):
+    comment = post(users["citizen"], consultation)
+    supporters = [factories.UserFactory() for _ in range(5)]
+
+    async def scenario():
+        reader, _ok, _code = await open_stream(application, f"/ws/consultations/{consultation.pk}/")
+        for supporter in supporters:
+            await act(services.set_support, user=supporter, comment=comment, supported=True)
+        raw = await frames(reader)
+        await reader.disconnect()
+        return raw
+
+    received = [json.loads(text) for text in live(scenario)]
+    assert 1 <= len(received) < 5
+    assert received[-1]["supports"] == 5
+    # The journal keeps only the latest figure too.
+    assert LiveEvent.objects.filter(type="comment.supports").count() == 1
+
+
+def test_closing_is_sent_when_the_consultation_closes(application, consultation, settings):
+    consultation.closes_at = timezone.now() + timedelta(seconds=1)
+    consultation.save()
+
+    async def scenario():
+        reader, connected, _code = await open_stream(
+            application, f"/ws/consultations/{consultation.pk}/"
+        )
+        assert connected
+        raw = await frames(reader, timeout=3)
+        await reader.disconnect()
+        return raw
+
+    (message,) = [json.loads(text) for text in live(scenario)]
+    assert message == {
+        "type": "consultation.status",
+        "consultation": consultation.pk,
+        "status": "closed",
+        "comments": True,
+    }
+
+
+# --- Who may connect ------------------------------------------------------------------------
+
+
+def test_foreign_origins_unknown_consultations_and_citizens_on_the_moderation_stream_are_refused(
+    application, client, users, consultation
+):
+    citizen_cookie = session_cookie(client, users["citizen"])
+
+    async def attempt(path, *headers, origin=ORIGIN):
+        communicator = WebsocketCommunicator(application, path, headers=[origin, *headers])
+        connected, _code = await communicator.connect(timeout=5)
+        await communicator.disconnect()
+        return connected
+
+    async def scenario():
+        return {
+            "foreign origin": await attempt(
+                f"/ws/consultations/{consultation.pk}/", origin=(b"origin", b"https://evil.example")
+            ),
+            "unknown consultation": await attempt("/ws/consultations/999999/"),
+            "anonymous moderation": await attempt("/ws/moderation/"),
+            "citizen moderation": await attempt("/ws/moderation/", citizen_cookie),
+            "citizen reader": await attempt(
+                f"/ws/consultations/{consultation.pk}/", citizen_cookie
+            ),
+        }
+
+    assert live(scenario) == {
+        "foreign origin": False,
+        "unknown consultation": False,
+        "anonymous moderation": False,
+        "citizen moderation": False,
+        "citizen reader": True,
+    }
+
+
+def test_a_draft_consultation_has_no_stream(application, consultation):
+    consultation.unpublish()
+
+    async def scenario():
+        _reader, connected, _code = await open_stream(
+            application, f"/ws/consultations/{consultation.pk}/"
+        )
+        return connected
+
+    assert live(scenario) is False
+
+
+# --- Bad clients ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        ({"text_data": "not json"}, 4400),
+        ({"text_data": '{"type": "subscribe", "group": "moderation"}'}, 4400),
+        ({"text_data": "[1, 2]"}, 4400),
+        ({"text_data": '{"type": "ping", "pad": "' + "x" * 2000 + '"}'}, 1009),
+        ({"bytes_data": b"\x00\x01"}, 1003),
+    ],
+)
+def test_bad_messages_close_that_connection_only(application, users, consultation, act, sent, code):
+    async def scenario():
+        path = f"/ws/consultations/{consultation.pk}/"
+        bad, _ok, _code = await open_stream(application, path)
+        good, _ok, _code = await open_stream(application, path)
+        await bad.send_to(**sent)
+        closed = await bad.receive_output(timeout=2)
+        await good.send_json_to({"type": "ping"})
+        pong = await good.receive_json_from(timeout=2)
+        await act(post, users["citizen"], consultation, "Toujours là ?")
+        after = await frames(good)
+        await good.disconnect()
+        return closed, pong, after
+
+    closed, pong, after = live(scenario)
+    assert closed == {"type": "websocket.close", "code": code, "reason": ""} or (
+        closed["type"] == "websocket.close" and closed["code"] == code
+    )
+    assert pong == {"type": "pong"}
+    assert [json.loads(text)["body"] for text in after] == ["Toujours là ?"]
+
+
+def test_a_reader_who_never_reads_is_let_go_and_others_keep_receiving(
+    application, users, consultation, act, settings, monkeypatch
+):
+    """The communicator always reads, so the stalled client is one whose frames never
+    leave: its sends hang, its backlog fills, and the connection is closed."""
+    settings.TRIBUNE_LIVE_MAX_BACKLOG = 3
+    stalled = set()
+    original_send = consumers._Stream.send
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if text_data is not None and id(self) in stalled:
+            await asyncio.Event().wait()  # never drained
+        return await original_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(consumers._Stream, "send", send)
+    authors = [factories.UserFactory() for _ in range(6)]
+
+    async def scenario():
+        path = f"/ws/consultations/{consultation.pk}/"
+        stalled_reader, _ok, _code = await open_stream(application, path)
+        # The stalled consumer is the only member of the group so far.
+        group = events.consultation_group(consultation.pk)
+        stalled.update(id(member) for member in consumers.Relay.members_of(group))
+        reader, _ok, _code = await open_stream(application, path)
+        for n, author in enumerate(authors):
+            await act(post, author, consultation, f"Commentaire {n}")
+        closed = await stalled_reader.receive_output(timeout=2)
+        received = await frames(reader)
+        await reader.disconnect()
+        return closed, received
+
+    closed, received = live(scenario)
+    assert closed["type"] == "websocket.close" and closed["code"] == consumers.CLOSE_TOO_SLOW
+    assert len(received) == 6
+
+
+# --- Catching up over HTTP --------------------------------------------------------------------
+
+
+def catch_up(client, consultation, after):
+    return client.get(f"/participation/consultations/{consultation.pk}/direct/", {"after": after})
+
+
+def test_catch_up_returns_what_was_missed_rendered_for_this_reader(
+    client, users, consultation, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    citizen, agent = users["citizen"], users["agent"]
+    start = page_cursor(timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = post(citizen, consultation, "Le mien")
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = post(agent, consultation, "Le sien")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_support(user=citizen, comment=theirs, supported=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        gone = post(agent, consultation, "Bientôt masqué")
+    with django_capture_on_commit_callbacks(execute=True):
+        hide(gone)
+
+    client.force_login(citizen)
+    # Sessions, consent and branding included; not one more per event or comment.
+    with django_assert_max_num_queries(20):
+        response = catch_up(client, consultation, start)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    answer = response.json()
+    assert [event["type"] for event in answer["events"]] == [
+        "comment.created",
+        "comment.created",
+        "comment.supports",
+        "comment.created",
+        "comment.removed",
+    ]
+    html = answer["comments"]
+    assert set(html) == {str(mine.pk), str(theirs.pk)}  # the hidden one is not rendered
+    assert "Modifier" in html[str(mine.pk)]  # the author's own tools
+    assert "Modifier" not in html[str(theirs.pk)]
+    assert 'aria-pressed="true"' in html[str(theirs.pk)]  # "vous soutenez", for this reader
+    assert answer["cursor"] == str(answer["events"][-1]["cursor"])
+    assert answer["status"] == "open" and answer["more"] is False
+    # From the last cursor on, nothing more.
+    assert catch_up(client, consultation, answer["cursor"]).json()["events"] == []
+    # Another reader sees the same events, without the author's tools.
+    client.force_login(agent)
+    other = catch_up(client, consultation, start).json()["comments"]
+    assert (
+        "Modifier" not in other[str(mine.pk)] and 'aria-pressed="true"' not in other[str(theirs.pk)]
+    )
+    assert citizen.email not in json.dumps(answer)
+
+
+def test_catch_up_refuses_bad_cursors_and_unknown_consultations(client, consultation):
+    for bad in ("", "abc", "t", "-1", "9" * 40, "t12x"):
+        assert catch_up(client, consultation, bad).status_code == 400
+    assert client.get("/participation/consultations/999999/direct/?after=1").status_code == 404
+
+
+def test_catch_up_works_while_the_broadcast_is_down(
+    client, users, consultation, settings, caplog, django_capture_on_commit_callbacks
+):
+    """Redis down: the comment is saved, the failure logged, and readers catch up."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+    start = page_cursor(timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = post(users["citizen"], consultation, "Malgré la panne")
+    assert "broadcast of comment.created" in caplog.text
+    events_seen = catch_up(client, consultation, start).json()["events"]
+    assert [event["id"] for event in events_seen] == [comment.pk]
+
+
+def test_the_journal_forgets_old_events(users, consultation, settings, monkeypatch):
+    monkeypatch.setattr(events, "PRUNE_EVERY", 1)
+    old = LiveEvent.objects.create(consultation_id=consultation.pk, audience="public", type="x")
+    LiveEvent.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(hours=settings.TRIBUNE_LIVE_JOURNAL_HOURS + 1)
+    )
+    events.publish(events.Event("comment.deleted", consultation.pk, {"id": 1}))
+    assert not LiveEvent.objects.filter(pk=old.pk).exists()
+    assert LiveEvent.objects.filter(type="comment.deleted").exists()
+
+
+def test_the_consultation_page_starts_live_updates_without_extra_queries(client, consultation):
+    response = client.get(consultation.url)
+    html = response.content.decode()
+    assert 'id="live"' in html
+    assert f'data-socket="/ws/consultations/{consultation.pk}/"' in html
+    assert 'data-cursor="t' in html
+    assert "js/live." in html
+
+
+def test_a_process_subscribes_once_per_group_and_a_busy_reader_gets_a_batch(
+    application, users, consultation, act, monkeypatch
+):
+    """However many readers a process holds, the layer delivers each broadcast to it
+    once; frames that pile up while a reader's send is slow leave as one batch."""
+    original_send = consumers._Stream.send
+    slow_once = []
+    busy = set()
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if text_data is not None and id(self) in busy and not slow_once:
+            slow_once.append(1)
+            await asyncio.sleep(0.5)  # the process is busy with this reader
+        return await original_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(consumers._Stream, "send", send)
+
+    async def scenario():
+        from channels.layers import get_channel_layer
+
+        path = f"/ws/consultations/{consultation.pk}/"
+        readers = [(await open_stream(application, path))[0]]
+        group = events.consultation_group(consultation.pk)
+        busy.update(id(member) for member in consumers.Relay.members_of(group))
+        readers += [(await open_stream(application, path))[0] for _ in range(2)]
+        subscribed = len(get_channel_layer().groups[group])
+        for n in range(3):
+            await act(post, users["citizen"], consultation, f"Rafale {n}")
+        raw = []
+        while not await readers[0].receive_nothing(timeout=1):
+            raw.append((await readers[0].receive_output())["text"])
+        others = [await frames(reader) for reader in readers[1:]]
+        for reader in readers:
+            await reader.disconnect()
+        return subscribed, raw, others
+
+    subscribed, raw, others = live(scenario)
+    assert subscribed == 1
+    assert len(raw) == 2
+    assert json.loads(raw[0])["body"] == "Rafale 0"
+    batch = json.loads(raw[1])
+    assert batch["type"] == "batch"
+    assert [event["body"] for event in batch["events"]] == ["Rafale 1", "Rafale 2"]
+    for received in others:
+        assert [json.loads(text)["body"] for text in received] == [f"Rafale {n}" for n in range(3)]
+
+
+def test_with_the_layer_down_the_socket_is_refused_and_the_page_can_poll(
+    application, client, consultation, settings
+):
+    """Redis down: the handshake is refused (the page falls back to polling), and the
+    catch-up endpoint still answers."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+
+    async def scenario():
+        _reader, connected, _code = await open_stream(
+            application, f"/ws/consultations/{consultation.pk}/"
+        )
+        return connected
+
+    assert live(scenario) is False
+    start = page_cursor(timezone.now())
+    assert catch_up(client, consultation, start).status_code == 200
