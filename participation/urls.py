@@ -27,3 +27,15 @@ urlpatterns += [
     path("commentaires/<int:pk>/signaler/", comments.comment_report, name="comment_report"),
     path("commentaires/<int:pk>/reponses/", comments.comment_replies, name="comment_replies"),
 ]
+
+# Moderation (issue 5): the author's decisions and appeal, the public summary.
+from participation.views import moderation  # noqa: E402
+
+urlpatterns += [
+    path("moderation/mes-decisions/", moderation.my_moderation, name="my_moderation"),
+    path(
+        "consultations/<int:consultation_id>/moderation/",
+        moderation.summary,
+        name="moderation_summary",
+    ),
+]

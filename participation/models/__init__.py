@@ -15,6 +15,17 @@ from participation.models.consultation import (
     ConsultationPage,
     ConsultationTag,
 )
+from participation.models.moderation import (
+    Appeal,
+    Ban,
+    CharterReason,
+    ConsultationModeration,
+    Decision,
+    ModerationAlert,
+    ModerationDecision,
+    ModerationRules,
+    ModeratorScope,
+)
 from participation.models.polls import (
     Ballot,
     Choice,
@@ -29,6 +40,15 @@ from participation.models.polls import (
 )
 
 __all__ = [
+    "Appeal",
+    "Ban",
+    "CharterReason",
+    "ConsultationModeration",
+    "Decision",
+    "ModerationAlert",
+    "ModerationDecision",
+    "ModerationRules",
+    "ModeratorScope",
     "Ballot",
     "Choice",
     "ChoiceTally",
