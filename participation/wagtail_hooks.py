@@ -27,7 +27,9 @@ def register_moderation_urls():
     return [
         path("moderation/", views.queue, name="moderation_queue"),
         path("moderation/commentaires/<int:pk>/action/", views.act, name="moderation_act"),
-        path("moderation/commentaires/<int:pk>/historique/", views.history, name="moderation_history"),
+        path(
+            "moderation/commentaires/<int:pk>/historique/", views.history, name="moderation_history"
+        ),
         path("moderation/commentaires/<int:pk>/bannir/", views.ban, name="moderation_ban"),
         path("moderation/selection/", views.bulk, name="moderation_bulk"),
         path("moderation/contestations/<int:pk>/", views.decide_appeal, name="moderation_appeal"),

@@ -101,9 +101,7 @@ class ModerationRules(BaseGenericSetting):
         default=3,
         help_text=_("A comment with more links than this waits for a moderator."),
     )
-    appeal_days = models.PositiveSmallIntegerField(
-        _("days to contest a decision"), default=14
-    )
+    appeal_days = models.PositiveSmallIntegerField(_("days to contest a decision"), default=14)
     surge_factor = models.PositiveSmallIntegerField(
         _("surge factor"),
         default=5,
@@ -228,9 +226,7 @@ class ModerationDecision(models.Model):
         related_name="+",
     )
     action = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
-    reason = models.CharField(
-        _("reason"), max_length=20, choices=CharterReason.choices, blank=True
-    )
+    reason = models.CharField(_("reason"), max_length=20, choices=CharterReason.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 
@@ -329,7 +325,9 @@ class Ban(models.Model):
     )
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(_("banned at"), auto_now_add=True)
-    ends_at = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: permanent."))
+    ends_at = models.DateTimeField(
+        _("until"), null=True, blank=True, help_text=_("Empty: permanent.")
+    )
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
 
     objects = BanQuerySet.as_manager()

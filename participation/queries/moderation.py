@@ -150,7 +150,9 @@ def queue_page(user, queue: str, filters: Filters, cursor: str = "", size=PAGE_S
 
 
 def appeals_page(user, filters: Filters, cursor="", size=PAGE_SIZE) -> QueuePage:
-    appeals = scoped(Appeal.objects.filter(status=Appeal.Status.OPEN), user, "comment__consultation_id")
+    appeals = scoped(
+        Appeal.objects.filter(status=Appeal.Status.OPEN), user, "comment__consultation_id"
+    )
     if filters.consultation:
         appeals = appeals.filter(comment__consultation_id=filters.consultation)
     after = _cursor_values(cursor)
@@ -205,9 +207,7 @@ def comment_history(comment):
 def moderated_consultations(user):
     pages = ConsultationPage.objects.order_by("title")
     scope = permissions.moderated_consultation_ids(user)
-    if scope is not None and not permissions.roles.has_role(
-        user, permissions.roles.ADMINISTRATORS
-    ):
+    if scope is not None and not permissions.roles.has_role(user, permissions.roles.ADMINISTRATORS):
         pages = pages.filter(pk__in=scope)
     return pages
 

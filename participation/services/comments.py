@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participation import events, permissions, ratelimits
-from participation.services import rules as moderation_rules
 from participation.models import (
     Comment,
     CommentVersion,
@@ -31,6 +30,7 @@ from participation.models import (
     ThreadStats,
 )
 from participation.models.comments import MAX_DEPTH, PATH_SEGMENT, path_segment
+from participation.services import rules as moderation_rules
 
 logger = logging.getLogger(__name__)
 

@@ -60,9 +60,7 @@ def _lock(comment) -> Comment:
     pk = comment.pk if isinstance(comment, Comment) else comment
     current = Comment.objects.select_for_update().filter(pk=pk).first()
     if current is None:
-        raise ValidationError(
-            _("This comment no longer exists: nothing was changed."), code="gone"
-        )
+        raise ValidationError(_("This comment no longer exists: nothing was changed."), code="gone")
     return current
 
 
@@ -153,9 +151,7 @@ def _remove(moderator, comment, *, target, reason, note) -> Comment:
             raise _already(current)
         previous = current.state
         comment_services.move_to_state(current, target)
-        Comment.objects.filter(pk=current.pk).update(
-            moderation_reason=reason, reports_open=False
-        )
+        Comment.objects.filter(pk=current.pk).update(moderation_reason=reason, reports_open=False)
         current.moderation_reason = reason
         action = Decision.REJECT if target == State.REJECTED else Decision.HIDE
         decision = _decide(moderator, current, action, reason=reason, note=note)
@@ -350,8 +346,10 @@ def decide_appeal(*, moderator, appeal, grant: bool, answer="") -> Appeal:
         current = Appeal.objects.select_for_update().filter(pk=appeal.pk).first()
         if current is None or current.status != Appeal.Status.OPEN:
             raise ValidationError(
-                _("This appeal has already been decided, probably by another moderator: "
-                  "nothing was changed."),
+                _(
+                    "This appeal has already been decided, probably by another moderator: "
+                    "nothing was changed."
+                ),
                 code="already_decided",
             )
         comment = _lock(current.comment_id)
@@ -363,7 +361,9 @@ def decide_appeal(*, moderator, appeal, grant: bool, answer="") -> Appeal:
             action = Decision.APPEAL_GRANTED
         else:
             action = Decision.APPEAL_UPHELD
-        decision = _decide(moderator, comment, action, reason=comment.moderation_reason, note=answer)
+        decision = _decide(
+            moderator, comment, action, reason=comment.moderation_reason, note=answer
+        )
         current.status = Appeal.Status.GRANTED if grant else Appeal.Status.UPHELD
         current.decided_by = moderator
         current.decided_at = timezone.now()
@@ -376,7 +376,9 @@ def decide_appeal(*, moderator, appeal, grant: bool, answer="") -> Appeal:
 
 
 BULK_ACTIONS = {
-    "publish": lambda moderator, comment, reason, note: publish(moderator=moderator, comment=comment),
+    "publish": lambda moderator, comment, reason, note: publish(
+        moderator=moderator, comment=comment
+    ),
     "reject": lambda moderator, comment, reason, note: reject(
         moderator=moderator, comment=comment, reason=reason, note=note
     ),

@@ -100,7 +100,10 @@ def _count_for_surge(consultation_id: int, factor: int) -> None:
     if current < SURGE_MINIMUM or not factor:
         return
     previous = cache.get_many(
-        [f"tribune:surge:{consultation_id}:{minute - n}" for n in range(1, SURGE_HISTORY_MINUTES + 1)]
+        [
+            f"tribune:surge:{consultation_id}:{minute - n}"
+            for n in range(1, SURGE_HISTORY_MINUTES + 1)
+        ]
     )
     usual = max(sum(previous.values()) / SURGE_HISTORY_MINUTES, 1)
     if current >= factor * usual and cache.add(

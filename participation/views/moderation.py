@@ -59,9 +59,7 @@ def my_moderation(request):
 
 
 def summary(request, consultation_id: int):
-    consultation = get_object_or_404(
-        ConsultationPage.objects.live().public(), pk=consultation_id
-    )
+    consultation = get_object_or_404(ConsultationPage.objects.live().public(), pk=consultation_id)
     figures = queries.public_summary(consultation)
     reasons = [
         (label, figures["by_reason"].get(value, 0)) for value, label in CharterReason.choices

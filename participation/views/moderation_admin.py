@@ -182,7 +182,12 @@ def ban(request, pk):
     return TemplateResponse(
         request,
         "participation/moderation/admin/ban.html",
-        {"comment": comment, "errors": errors, "values": request.POST, "next": request.GET.get("next", "")},
+        {
+            "comment": comment,
+            "errors": errors,
+            "values": request.POST,
+            "next": request.GET.get("next", ""),
+        },
         status=400 if errors else 200,
     )
 
@@ -251,5 +256,8 @@ def alerts(request):
     return TemplateResponse(
         request,
         "participation/moderation/admin/alerts.html",
-        {"alerts": queries.recent_alerts(request.user), "counts": queries.queue_counts(request.user)},
+        {
+            "alerts": queries.recent_alerts(request.user),
+            "counts": queries.queue_counts(request.user),
+        },
     )

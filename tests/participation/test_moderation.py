@@ -58,9 +58,9 @@ def total(consultation) -> int:
 
 def actions_logged(comment) -> list[str]:
     return list(
-        ModelLogEntry.objects.for_instance(comment).order_by("timestamp", "id").values_list(
-            "action", flat=True
-        )
+        ModelLogEntry.objects.for_instance(comment)
+        .order_by("timestamp", "id")
+        .values_list("action", flat=True)
     )
 
 
@@ -342,9 +342,9 @@ def test_the_author_contests_once_and_another_moderator_decides(
 
 def test_an_appeal_after_the_deadline_is_refused(users, premoderated):
     _comment, decision = rejected(users, premoderated)
-    with time_machine.travel(timezone.now() + timedelta(days=15), tick=False):
-        with pytest.raises(ValidationError) as error:
-            services.contest(author=users["citizen"], decision=decision, text="Trop tard ?")
+    later = timezone.now() + timedelta(days=15)
+    with time_machine.travel(later, tick=False), pytest.raises(ValidationError) as error:
+        services.contest(author=users["citizen"], decision=decision, text="Trop tard ?")
     assert "terminé" in error.value.messages[0]
     assert not Appeal.objects.exists()
 
@@ -471,14 +471,14 @@ def test_crisis_switches_apply_at_once_and_are_logged(users, consultation, setti
     with pytest.raises(PermissionDenied) as refusal:
         post(users["agent"], consultation)
     assert str(refusal.value) == "Débat suspendu après des menaces."
-    actions = list(
-        PageLogEntry.objects.filter(page=consultation).values_list("action", flat=True)
-    )
+    actions = list(PageLogEntry.objects.filter(page=consultation).values_list("action", flat=True))
     assert {"tribune.crisis.a_priori", "tribune.crisis.slow_mode", "tribune.crisis.freeze"} <= set(
         actions
     )
     with pytest.raises(PermissionDenied):
-        services.set_crisis(moderator=users["communication"], consultation=consultation, frozen=False)
+        services.set_crisis(
+            moderator=users["communication"], consultation=consultation, frozen=False
+        )
 
 
 # --- Public summary and the author's page -------------------------------------------------
@@ -488,7 +488,9 @@ def test_public_summary_counts_by_reason_never_content(client, users, consultati
     kept = post(users["citizen"], consultation, "Texte publié")
     gone = post(users["citizen"], consultation, "Texte secret à masquer")
     services.hide(moderator=users["moderator"], comment=gone, reason="personal_data")
-    html = client.get(f"/participation/consultations/{consultation.pk}/moderation/").content.decode()
+    html = client.get(
+        f"/participation/consultations/{consultation.pk}/moderation/"
+    ).content.decode()
     assert "Données personnelles d’autrui" in html
     assert "Texte secret" not in html and kept.body not in html
 

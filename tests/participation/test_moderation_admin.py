@@ -93,7 +93,9 @@ def test_reported_queue_sorted_by_distinct_reporters_with_reasons(
     moderator_client.post(
         reverse("moderation_act", args=[twice.pk]), {"action": "handled", "next": QUEUE}
     )
-    assert "Signalé deux fois" not in moderator_client.get(QUEUE + "?file=signales").content.decode()
+    assert (
+        "Signalé deux fois" not in moderator_client.get(QUEUE + "?file=signales").content.decode()
+    )
 
 
 def test_filters_and_search(moderator_client, users, premoderated, consultation_index):
@@ -110,7 +112,9 @@ def test_filters_and_search(moderator_client, users, premoderated, consultation_
     assert "Parlons des" not in html
 
 
-def test_a_scoped_moderator_sees_only_their_consultations(client, users, premoderated, consultation_index):
+def test_a_scoped_moderator_sees_only_their_consultations(
+    client, users, premoderated, consultation_index
+):
     other = factories.consultation(
         consultation_index, title="Autre", comment_moderation=CommentModeration.A_PRIORI
     )
@@ -186,7 +190,9 @@ def test_crisis_page_switches_and_refuses_a_freeze_without_message(
     response = moderator_client.post(url, {"switch": "freeze", "on": "1", "message": ""})
     assert response.status_code == 400
     assert "message du bandeau" in response.content.decode()
-    moderator_client.post(url, {"switch": "freeze", "on": "1", "message": "Pause le temps d’apaiser."})
+    moderator_client.post(
+        url, {"switch": "freeze", "on": "1", "message": "Pause le temps d’apaiser."}
+    )
     html = moderator_client.get(url).content.decode()
     assert "Pause le temps d’apaiser." in html and "Crise : gel" not in html  # message, not label
     public = moderator_client.get(premoderated.url).content.decode()
@@ -233,7 +239,9 @@ def test_queue_query_count_does_not_grow(moderator_client, users, consultation_i
         return len(queries)
 
     fill(small, 3)
-    counts = {name: count(query) for name, query in (("pending", ""), ("reported", "?file=signales"))}
+    counts = {
+        name: count(query) for name, query in (("pending", ""), ("reported", "?file=signales"))
+    }
     fill(large, 60)
     assert count("") == counts["pending"]
     assert count("?file=signales") == counts["reported"]

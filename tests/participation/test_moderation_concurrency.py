@@ -66,7 +66,11 @@ def test_publish_and_reject_at_once_one_wins(desk):
     results = at_once(
         lambda action: attempt(action),
         [
-            (lambda: services.publish(moderator=first, comment=Comment.objects.get(pk=comment.pk)),),
+            (
+                lambda: services.publish(
+                    moderator=first, comment=Comment.objects.get(pk=comment.pk)
+                ),
+            ),
             (
                 lambda: services.reject(
                     moderator=second, comment=Comment.objects.get(pk=comment.pk), reason="spam"
@@ -88,7 +92,9 @@ def test_the_same_publish_twice_at_once_is_applied_once(desk):
     comment = comments.post_comment(author=author, consultation=consultation, body="Un avis.")
     results = at_once(
         lambda moderator: attempt(
-            lambda: services.publish(moderator=moderator, comment=Comment.objects.get(pk=comment.pk))
+            lambda: services.publish(
+                moderator=moderator, comment=Comment.objects.get(pk=comment.pk)
+            )
         ),
         [(moderator,) for moderator in moderators],
     )
