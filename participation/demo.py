@@ -997,7 +997,7 @@ def load(out=None) -> int:
 
 
 # Demo only: the shared TOTP key of the demo staff accounts (issue 5).
-DEMO_TOTP_SECRET = "KRZGSYTVNZSSAZDFNVXSAMRQGI3TIZLO"
+DEMO_TOTP_SECRET = "KRZGSYTVNZSSAZDFNVXSAMRQGI3TIZLO"  # noqa: S105 (public demo key)
 
 LOGINS = "\n".join(
     [
