@@ -522,3 +522,32 @@ def test_the_charter_is_linked_from_the_comment_form(client, users, consultation
     html = client.get(consultation.url).content.decode()
     assert f'href="{charter.url}"' in html
     assert "Lire la charte de modération" in html
+
+
+# --- Personal data ------------------------------------------------------------------------
+
+
+def test_the_export_holds_the_moderation_decisions_about_the_person(users, premoderated):
+    from consent.services.exports import collect
+
+    comment, decision = rejected(users, premoderated)
+    services.contest(author=users["citizen"], decision=decision, text="Pas d’accord.")
+    services.ban(moderator=users["moderator"], user=users["citizen"], reason="Spam", days=3)
+    found = {entry.export_name: list(rows) for entry, _columns, rows in collect(users["citizen"])}
+    (row,) = found["moderation_decisions"]
+    assert row["decision"] == "Refusé" and row["reason"] == "Hors sujet"
+    assert "moderator" not in row  # who decided stays with the moderators
+    assert found["moderation_appeals"][0]["text"] == "Pas d’accord."
+    assert found["bans"][0]["reason"] == "Spam"
+
+
+def test_deleting_accounts_keeps_the_moderation_record_unlinked(users, premoderated):
+    from consent.registry import Choice
+    from consent.services.erasure import erase_accounts
+
+    comment, _decision = rejected(users, premoderated)
+    services.ban(moderator=users["moderator"], user=users["citizen"], reason="Spam", days=3)
+    erase_accounts([users["citizen"].pk, users["moderator"].pk], choice=Choice.ANONYMISE)
+    decision = ModerationDecision.objects.get(comment=comment)
+    assert (decision.author_id, decision.moderator_id) == (None, None)
+    assert not Ban.objects.exists()
