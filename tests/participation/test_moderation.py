@@ -530,7 +530,7 @@ def test_the_charter_is_linked_from_the_comment_form(client, users, consultation
 def test_the_export_holds_the_moderation_decisions_about_the_person(users, premoderated):
     from consent.services.exports import collect
 
-    comment, decision = rejected(users, premoderated)
+    _comment, decision = rejected(users, premoderated)
     services.contest(author=users["citizen"], decision=decision, text="Pas d’accord.")
     services.ban(moderator=users["moderator"], user=users["citizen"], reason="Spam", days=3)
     found = {entry.export_name: list(rows) for entry, _columns, rows in collect(users["citizen"])}
