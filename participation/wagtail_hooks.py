@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from participation import permissions
-from participation.viewsets import PollViewSet
+from participation.viewsets import ModeratorScopeViewSet, PollViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -13,6 +13,11 @@ def register_polls():
 
 
 # --- Moderation (issue 5) --------------------------------------------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_moderator_scopes():
+    return ModeratorScopeViewSet("moderator_scopes")
 
 
 class ModerationMenuItem(MenuItem):

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from accounts import roles
+
 
 class CharterReason(models.TextChoices):
     """The moderation charter's reasons, given to the author of a rejected or hidden
@@ -172,6 +174,8 @@ class ModeratorScope(models.Model):
         verbose_name=_("moderator"),
         on_delete=models.CASCADE,
         related_name="moderation_scopes",
+        # The admin's choice list: moderators only, not every account.
+        limit_choices_to={"groups__name": roles.MODERATORS},
     )
     consultation = models.ForeignKey(
         "participation.ConsultationPage",

@@ -248,6 +248,12 @@ def edit_comment(*, user, comment, body, position=None) -> Comment:
         current.save(update_fields=["body", "position", "edited_at"])
         if was_published and consultation.premoderated and not current.is_official:
             move_to_state(current, State.PENDING)
+        # Issue 5: an edit cannot slip past the word filter or the links rule.
+        hold_rule, hold_action = ("", "") if current.is_official else moderation_rules.screen(text)
+        if hold_rule and current.state == State.PUBLISHED:
+            move_to_state(current, State.PENDING)
+        if hold_rule:
+            moderation_rules.after_post(current, hold_rule, hold_action, count=False)
         found = events.comment_edited(current, was_published=was_published)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info("comment %s edited by its author (%s)", current.pk, current.state)

@@ -67,8 +67,9 @@ def check_slow_mode(author, consultation) -> None:
         )
 
 
-def after_post(comment, hold_rule: str, hold_action: str) -> None:
-    """In the posting transaction: log a rule that held the comment, raise alerts."""
+def after_post(comment, hold_rule: str, hold_action: str, *, count=True) -> None:
+    """In the posting (or editing) transaction: log a rule that held the comment, raise
+    alerts; a new comment also counts towards the surge detection."""
     if hold_rule:
         Comment.objects.filter(pk=comment.pk).update(hold_rule=hold_rule)
         comment.hold_rule = hold_rule
@@ -82,7 +83,8 @@ def after_post(comment, hold_rule: str, hold_action: str) -> None:
             comment=comment,
             detail=matched,
         )
-    _count_for_surge(comment.consultation_id, rules.surge_factor)
+    if count:
+        _count_for_surge(comment.consultation_id, rules.surge_factor)
 
 
 def _count_for_surge(consultation_id: int, factor: int) -> None:

@@ -551,3 +551,15 @@ def test_deleting_accounts_keeps_the_moderation_record_unlinked(users, premodera
     decision = ModerationDecision.objects.get(comment=comment)
     assert (decision.author_id, decision.moderator_id) == (None, None)
     assert not Ban.objects.exists()
+
+
+def test_an_edit_cannot_slip_past_the_word_filter(users, consultation):
+    rules = ModerationRules.load()
+    rules.word_filter = "arnaque"
+    rules.save()
+    comment = post(users["citizen"], consultation, "Un avis poli.")
+    comments.edit_comment(user=users["citizen"], comment=comment, body="Quelle arnaque !")
+    comment.refresh_from_db()
+    assert comment.state == State.PENDING
+    assert comment.hold_rule == "Filtre de mots : « arnaque »"
+    assert total(consultation) == 0

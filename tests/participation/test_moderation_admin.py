@@ -245,3 +245,17 @@ def test_queue_query_count_does_not_grow(moderator_client, users, consultation_i
     fill(large, 60)
     assert count("") == counts["pending"]
     assert count("?file=signales") == counts["reported"]
+
+
+def test_administrators_limit_a_moderator_to_some_consultations(client, users, premoderated):
+    scoped = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
+    client.force_login(users["administrator"])
+    url = reverse("moderator_scopes:add")
+    page = client.get(url).content.decode()
+    assert scoped.display_name in page
+    assert users["citizen"].display_name not in page  # moderators only in the list
+    response = client.post(url, {"moderator": scoped.pk, "consultation": premoderated.pk})
+    assert response.status_code == 302
+    assert ModeratorScope.objects.get().moderator == scoped
+    client.force_login(users["moderator"])
+    assert client.get(reverse("moderator_scopes:index")).status_code != 200
