@@ -60,6 +60,12 @@ def patterns(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+# Whole words only: "tuer" must not match "s'habituer", nor "danger" "dangereuse".
+DEFAULT_WATCH_WORDS = "\n".join(
+    [r"\burgences?\b", r"\bdangers?\b", r"\bmenaces?\b", r"\btuer\b", r"\bbombes?\b"]
+)
+
+
 @register_setting(icon="warning")
 class ModerationRules(BaseGenericSetting):
     """Site-wide moderation rules, edited by administrators and moderators."""
@@ -91,7 +97,7 @@ class ModerationRules(BaseGenericSetting):
     watch_words = models.TextField(
         _("watch list"),
         blank=True,
-        default="urgence\ndanger\nmenace\ntuer",
+        default=DEFAULT_WATCH_WORDS,
         validators=[validate_patterns],
         help_text=_(
             "One word or regular expression per line. A matching comment raises an alert "
