@@ -129,8 +129,18 @@ class LiveSite:
     def run(function, *args, **kwargs):
         """Run database work from a browser test: Playwright's event loop runs in the
         test thread, so Django's ORM must be called from another one."""
+        from django.db import connections
+
+        def work():
+            try:
+                return function(*args, **kwargs)
+            finally:
+                # Give the thread's connection back: with PostgreSQL's pool, a thread
+                # that ends holding one takes it out of the pool for good.
+                connections.close_all()
+
         with ThreadPoolExecutor(max_workers=1) as executor:
-            return executor.submit(function, *args, **kwargs).result()
+            return executor.submit(work).result()
 
     @staticmethod
     def emails_to(address: str):
