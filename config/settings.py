@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Issue 5: the admin needs a second factor (after authentication and allauth's).
+    "accounts.middleware.AdminSecondFactorMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # Consent cookie first (it drops a forged or expired choice), then the library's
     # cleaner (removes optional cookies not accepted), then the audience cookie.
@@ -296,6 +298,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 USERSESSIONS_TRACK_ACTIVITY = False  # no IP/user-agent refresh on every request
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tribune"
+# Issue 5: every account reaching the Wagtail admin has a second factor (TOTP).
+TRIBUNE_ADMIN_REQUIRE_SECOND_FACTOR = env.flag("TRIBUNE_ADMIN_REQUIRE_SECOND_FACTOR", True)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True

@@ -798,10 +798,23 @@ class Loader:
                 user.save()
                 self.say(f"  compte {spec.email} ({spec.role}) créé")
             user.groups.add(groups[spec.role])
+            self.second_factor(user)
             EmailAddress.objects.update_or_create(
                 user=user, email=spec.email, defaults={"verified": True, "primary": True}
             )
             self.accept_terms(user)
+
+    @staticmethod
+    def second_factor(user):
+        """Issue 5: the admin needs a second factor; demo staff share a known TOTP key
+        (printed with the demo logins) so anyone can try the admin."""
+        if not user.is_staff:
+            return
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
 
     @staticmethod
     def accept_terms(user):
@@ -983,11 +996,17 @@ def load(out=None) -> int:
     return Loader(out).load()
 
 
+# Demo only: the shared TOTP key of the demo staff accounts (issue 5).
+DEMO_TOTP_SECRET = "KRZGSYTVNZSSAZDFNVXSAMRQGI3TIZLO"  # noqa: S105 (public demo key)
+
 LOGINS = "\n".join(
     [
         "",
         "Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ") :",
         *(f"  {account.role:<22} {account.email}" for account in ACCOUNTS),
         "Administration Wagtail : http://127.0.0.1:8000/admin/",
+        "Double authentification des comptes de l’équipe (démo) : clé TOTP "
+        + DEMO_TOTP_SECRET
+        + " à saisir dans une application d’authentification.",
     ]
 )

@@ -52,6 +52,8 @@ def participant_reason(user, consultation) -> str | None:
         return _("Confirm your e-mail address to take part: follow the link we sent you.")
     if consent_records.needs_terms_acceptance(user):
         return _("The terms of use have changed: accept the new version to take part again.")
+    if why := ban_reason_for(user):  # issue 5: bans apply to every way of taking part
+        return why
     status = consultation.status
     if status == "upcoming":
         return _("This consultation opens on %(date)s.") % {
@@ -171,6 +173,7 @@ def comment_reason(user, consultation) -> str | None:
     return (
         _comments_closed(consultation)
         or _period_reason(consultation)
+        or frozen_reason(consultation)
         or _participant_reason(user, consultation)
     )
 
@@ -232,7 +235,9 @@ def delete_reason(user, comment) -> str | None:
 
 @rule(SUPPORT_COMMENT)
 def support_reason(user, comment) -> str | None:
-    if why := _participant_reason(user, comment.consultation):
+    if why := frozen_reason(comment.consultation) or _participant_reason(
+        user, comment.consultation
+    ):
         return why
     if comment.state != State.PUBLISHED:
         return _("Only published comments can be supported.")
@@ -248,6 +253,8 @@ def report_reason(user, comment) -> str | None:
         return _("Sign in to report a comment.")
     if not user.has_verified_email:
         return _("Confirm your e-mail address to take part: follow the link we sent you.")
+    if why := ban_reason_for(user):
+        return why
     if _is_author(user, comment):
         return _("You cannot report your own comment.")
     if comment.state != State.PUBLISHED:
@@ -271,4 +278,111 @@ def watch_moderation_reason(user, _obj=None) -> str | None:
     """The moderators' live stream (pending comments, reports, alerts)."""
     if not roles.has_role(user, *MODERATION_ROLES):
         return _("Only moderators follow the moderation stream.")
+    return None
+
+
+# --- Moderation (issue 5) --------------------------------------------------------------
+# Moderators and administrators moderate; a moderator given some consultations
+# (ModeratorScope rows) moderates only those. Citizens, agents and the communication
+# team cannot, unless given the Modérateurs role.
+
+MODERATE = "participation.moderate"
+DECIDE_APPEAL = "participation.decide_appeal"
+BAN = "participation.ban"
+CRISIS = "participation.crisis"
+APPEAL = "participation.appeal"
+
+
+def moderated_consultation_ids(user) -> set[int] | None:
+    """The consultations this moderator is limited to, or None for all of them.
+    Remembered on the user object: a queue page asks for every row."""
+    if not hasattr(user, "_tribune_scope"):
+        from participation.models import ModeratorScope
+
+        ids = set(
+            ModeratorScope.objects.filter(moderator_id=user.pk).values_list(
+                "consultation_id", flat=True
+            )
+        )
+        user._tribune_scope = ids or None
+    return user._tribune_scope
+
+
+def is_moderator(user) -> bool:
+    return roles.has_role(user, *MODERATION_ROLES)
+
+
+def moderate_consultation_reason(user, consultation_id: int) -> str | None:
+    if not user.is_authenticated or not is_moderator(user):
+        return _("Only moderators can moderate comments.")
+    if roles.has_role(user, roles.ADMINISTRATORS):
+        return None
+    scope = moderated_consultation_ids(user)
+    if scope is not None and consultation_id not in scope:
+        return _("You do not moderate this consultation.")
+    return None
+
+
+@rule(MODERATE)
+def moderate_reason(user, comment) -> str | None:
+    return moderate_consultation_reason(user, comment.consultation_id)
+
+
+@rule(CRISIS)
+def crisis_reason(user, consultation) -> str | None:
+    return moderate_consultation_reason(user, consultation.pk)
+
+
+@rule(BAN)
+def ban_reason(user, target) -> str | None:
+    """Banning is site-wide: only moderators of every consultation and administrators."""
+    if not user.is_authenticated or not is_moderator(user):
+        return _("Only moderators can ban a person.")
+    if not roles.has_role(user, roles.ADMINISTRATORS) and moderated_consultation_ids(user):
+        return _("Only moderators of every consultation can ban a person.")
+    if target.pk == user.pk:
+        return _("You cannot ban yourself.")
+    if roles.has_role(target, *roles.STAFF) or target.is_superuser:
+        return _("Staff members cannot be banned: withdraw their role first.")
+    return None
+
+
+@rule(DECIDE_APPEAL)
+def decide_appeal_reason(user, appeal) -> str | None:
+    if why := moderate_consultation_reason(user, appeal.comment.consultation_id):
+        return why
+    if appeal.decision.moderator_id == user.pk:
+        return _("A different moderator must decide on an appeal against your own decision.")
+    return None
+
+
+@rule(APPEAL)
+def appeal_reason(user, decision) -> str | None:
+    if not user.is_authenticated or decision.author_id != user.pk:
+        return _("Only the author of the comment can contest this decision.")
+    return None
+
+
+def ban_reason_for(user) -> str | None:
+    """Why a banned person cannot take part, or None. Remembered on the user object."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_tribune_ban"):
+        from participation.models import Ban
+
+        user._tribune_ban = Ban.objects.active().filter(user_id=user.pk).order_by("-id").first()
+    ban = user._tribune_ban
+    if ban is None:
+        return None
+    if ban.ends_at is None:
+        return _("Your account has been banned from taking part by the moderators.")
+    return _("Your account is banned from taking part until %(date)s.") % {
+        "date": formats.date_format(timezone.localtime(ban.ends_at), "j F Y, H:i")
+    }
+
+
+def frozen_reason(consultation) -> str | None:
+    crisis = consultation.crisis
+    if crisis is not None and crisis.frozen:
+        return crisis.freeze_message or _("This consultation is frozen: it is read-only for now.")
     return None

@@ -6,7 +6,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 
 from consent import registry
-from consent.registry import Choice, LegalBasis, anonymise, by_choice, fields, unlink
+from consent.registry import Choice, LegalBasis, anonymise, by_choice, delete, fields, unlink
 from participation.models import (
     Comment,
     CommentVersion,
@@ -220,4 +220,107 @@ registry.register_data(
     export_name="reports",
     erase=unlink(),
     order=10,
+)
+
+
+# --- Moderation (issue 5) -------------------------------------------------------------
+MODERATION = _("Moderation")
+
+
+def export_decisions(entry, user):
+    """Moderation decisions about the person's comments (never who took them)."""
+    rows = (
+        entry.model_class.objects.filter(author=user)
+        .select_related("comment__consultation")
+        .order_by("created_at", "pk")
+    )
+    for decision in rows.iterator():
+        yield {
+            "comment": decision.comment_id,
+            "consultation": decision.comment.consultation.title,
+            "decision": decision.get_action_display(),
+            "reason": decision.get_reason_display() if decision.reason else "",
+            "note": decision.note,
+            "decided_at": decision.created_at,
+        }
+
+
+export_decisions.columns = ("comment", "consultation", "decision", "reason", "note", "decided_at")
+
+registry.register_data(
+    "participation.ModerationDecision",
+    user_fields=["author", "moderator"],
+    category=MODERATION,
+    purpose=_("Tell you why a comment of yours was rejected or hidden, and keep the record."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("You and the moderators."),
+    retention=_(
+        "Kept with the moderation record; on account deletion it stays, no longer linked to you."
+    ),
+    export=export_decisions,
+    export_name="moderation_decisions",
+    erase=unlink(),
+    order=15,
+)
+
+registry.register_data(
+    "participation.Appeal",
+    user_fields=["author", "decided_by"],
+    category=MODERATION,
+    purpose=_("Examine your appeal against a moderation decision."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The moderators."),
+    retention=_(
+        "Kept with the moderation record; on account deletion it stays, no longer linked to you."
+    ),
+    export=fields("comment_id", "text", "status", "answer", "created_at", "decided_at"),
+    export_name="moderation_appeals",
+    erase=unlink(),
+    order=15,
+)
+
+
+def export_bans(entry, user):
+    rows = entry.model_class.objects.filter(user=user).order_by("created_at", "pk")
+    return rows.values("reason", "created_at", "ends_at", "lifted_at").iterator()
+
+
+export_bans.columns = ("reason", "created_at", "ends_at", "lifted_at")
+
+
+def erase_bans(entry, user_ids, choice):
+    """A deleted account's bans go with it; bans decided by a deleted moderator stay."""
+    model = entry.model_class
+    removed, _per_model = model.objects.filter(user_id__in=user_ids).delete()
+    return removed + model.objects.filter(moderator_id__in=user_ids).update(moderator=None)
+
+
+erase_bans.action = "delete"
+
+registry.register_data(
+    "participation.Ban",
+    user_fields=["user", "moderator"],
+    category=MODERATION,
+    purpose=_("Keep a banned account from taking part until the end of its ban."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The moderators."),
+    retention=_("Deleted with your account."),
+    export=export_bans,
+    export_name="bans",
+    erase=erase_bans,
+    order=15,
+)
+
+registry.register_data(
+    "participation.ModeratorScope",
+    user_fields=["moderator"],
+    category=MODERATION,
+    purpose=_("Limit a moderator to some consultations."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("Administrators."),
+    retention=_("Deleted with the account."),
+    export=fields("consultation__title"),
+    export_name="moderation_scopes",
+    erase=delete(),
+    order=15,
 )

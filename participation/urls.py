@@ -36,3 +36,15 @@ urlpatterns += [
         name="live_catch_up",
     ),
 ]
+
+# Moderation (issue 5): the author's decisions and appeal, the public summary.
+from participation.views import moderation  # noqa: E402
+
+urlpatterns += [
+    path("moderation/mes-decisions/", moderation.my_moderation, name="my_moderation"),
+    path(
+        "consultations/<int:consultation_id>/moderation/",
+        moderation.summary,
+        name="moderation_summary",
+    ),
+]

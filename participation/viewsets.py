@@ -18,7 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import ListingButton
 
 from participation.forms.polls import PollAdminForm
-from participation.models import Ballot, Poll, PollTally, Question, TextAnswer
+from participation.models import Ballot, ModeratorScope, Poll, PollTally, Question, TextAnswer
 from participation.queries import polls as poll_queries
 
 TEXT_ANSWERS_PER_PAGE = 25
@@ -149,3 +149,20 @@ class PollViewSet(ModelViewSet):
     list_filter = ["consultation", "is_published"]
     search_fields = ["title"]
     edit_handler = ObjectList(Poll.panels, base_form_class=PollAdminForm)
+
+
+# --- Moderation (issue 5) ---------------------------------------------------------------
+
+
+class ModeratorScopeViewSet(ModelViewSet):
+    """Administrators limit a moderator to some consultations (no row: all of them)."""
+
+    model = ModeratorScope
+    icon = "group"
+    menu_label = gettext_lazy("Moderation scopes")
+    add_to_settings_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    form_fields = ["moderator", "consultation"]
+    list_display = ["moderator", "consultation"]
+    list_filter = ["consultation"]

@@ -17,6 +17,9 @@ from consent.services import records
 from participation.models import ConsultationPage
 
 PASSWORD = "un-mot-de-passe-solide-42"
+# Issue 5: staff reach the admin only with a second factor; tests compute their codes
+# from this secret (accounts.middleware).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -43,6 +46,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             terms = records.current_document(LegalDocumentKind.TERMS)
             if terms is not None:
                 records.accept_terms(self, terms=terms)
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Staff accounts get a TOTP authenticator (issue 5), unless `second_factor=False`."""
+        if create and (extracted or (extracted is None and (self.is_staff or self.is_superuser))):
+            from allauth.mfa.totp.internal.auth import TOTP
+
+            TOTP.activate(self, TOTP_SECRET)
 
     @factory.post_generation
     def verified(self, create, extracted, **kwargs):

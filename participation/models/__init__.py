@@ -18,6 +18,17 @@ from participation.models.consultation import (
 
 # Live updates (issue 4)
 from participation.models.live import LiveEvent
+from participation.models.moderation import (
+    Appeal,
+    Ban,
+    CharterReason,
+    ConsultationModeration,
+    Decision,
+    ModerationAlert,
+    ModerationDecision,
+    ModerationRules,
+    ModeratorScope,
+)
 from participation.models.polls import (
     Ballot,
     Choice,
@@ -32,15 +43,24 @@ from participation.models.polls import (
 )
 
 __all__ = [
+    "Appeal",
     "Ballot",
+    "Ban",
+    "CharterReason",
     "Choice",
     "ChoiceTally",
     "Comment",
     "CommentModeration",
     "CommentVersion",
+    "ConsultationModeration",
     "ConsultationPage",
     "ConsultationTag",
+    "Decision",
     "LiveEvent",
+    "ModerationAlert",
+    "ModerationDecision",
+    "ModerationRules",
+    "ModeratorScope",
     "Poll",
     "PollTally",
     "Position",

@@ -96,6 +96,14 @@ class Comment(models.Model):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     # A fresh key in every form: a double click posts the same key twice.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    # --- Moderation (issue 5) ---
+    # The automatic rule that held the comment for review, shown to the moderator.
+    hold_rule = models.CharField(_("held by rule"), max_length=200, blank=True)
+    # The charter reason of the current rejection or hiding (counted, never quoted,
+    # in the public summary).
+    moderation_reason = models.CharField(_("moderation reason"), max_length=20, blank=True)
+    # Reports not yet handled by a moderator: the "Signalés" queue.
+    reports_open = models.BooleanField(_("reports to handle"), default=False)
 
     class Meta:
         verbose_name = _("comment")
@@ -133,6 +141,12 @@ class Comment(models.Model):
                 name="comment_top_official",
             ),
             models.Index(fields=["root", "path"], name="comment_thread_order"),
+            # Moderation queues (issue 5): "À modérer" / "Tout" by state, newest first;
+            # "Signalés" by number of distinct reporters (benchmarks/moderation.py).
+            models.Index(fields=["state", "id"], name="comment_moderation_state"),
+            models.Index(
+                fields=["reports_open", "reports_count", "id"], name="comment_moderation_reported"
+            ),
         ]
 
     def __str__(self) -> str:

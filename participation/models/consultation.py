@@ -32,6 +32,7 @@ class ConsultationTag(TaggedItemBase):
 class CommentModeration(models.TextChoices):
     A_PRIORI = "a_priori", _("A priori (comments wait for a moderator)")
     A_POSTERIORI = "a_posteriori", _("A posteriori (comments are published at once)")
+    SITE_DEFAULT = "site_default", _("Site-wide default (moderation rules)")
 
 
 class ConsultationPage(ParticipationPeriod, Page):
@@ -137,7 +138,32 @@ class ConsultationPage(ParticipationPeriod, Page):
 
     @property
     def premoderated(self) -> bool:
-        return self.comment_moderation == CommentModeration.A_PRIORI
+        """A priori when chosen here, by the site-wide default, or by the crisis switch
+        (issue 5). The lookups are remembered per object: a thread page asks for every
+        form."""
+        if self.comment_moderation == CommentModeration.A_PRIORI:
+            return True
+        if self.comment_moderation == CommentModeration.SITE_DEFAULT:
+            if "_tribune_site_a_priori" not in self.__dict__:
+                from participation.models.moderation import DefaultModeration, ModerationRules
+
+                self.__dict__["_tribune_site_a_priori"] = (
+                    ModerationRules.load().default_moderation == DefaultModeration.A_PRIORI
+                )
+            if self.__dict__["_tribune_site_a_priori"]:
+                return True
+        return bool(self.crisis and self.crisis.force_a_priori)
+
+    @property
+    def crisis(self):
+        """The crisis switches (issue 5), or None when none was ever flipped."""
+        if "_tribune_crisis" not in self.__dict__:
+            from participation.models.moderation import ConsultationModeration
+
+            self.__dict__["_tribune_crisis"] = ConsultationModeration.objects.filter(
+                pk=self.pk
+            ).first()
+        return self.__dict__["_tribune_crisis"]
 
     def clean(self):
         super().clean()

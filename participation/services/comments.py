@@ -30,6 +30,7 @@ from participation.models import (
     ThreadStats,
 )
 from participation.models.comments import MAX_DEPTH, PATH_SEGMENT, path_segment
+from participation.services import rules as moderation_rules
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,10 @@ def post_comment(
     text = clean_body(body)
     position = clean_position(consultation, position, top_level=parent is None)
     key = _parse_key(key)
+    # Issue 5: word filter, many links (held for review) and slow mode.
+    hold_rule, hold_action = ("", "") if official else moderation_rules.screen(text)
+    if not official:
+        moderation_rules.check_slow_mode(author, consultation)
 
     with transaction.atomic():
         if key and (existing := Comment.objects.filter(author=author, idempotency_key=key).first()):
@@ -172,7 +177,7 @@ def post_comment(
         in_reply_to = None
         if parent is not None and parent.depth >= MAX_DEPTH - 1:
             in_reply_to, parent = parent, parent.parent
-        premoderated = consultation.premoderated and not official
+        premoderated = (consultation.premoderated or bool(hold_rule)) and not official
         comment = Comment(
             consultation=consultation,
             author=author,
@@ -202,6 +207,7 @@ def post_comment(
             _count_published(comment, 1)
         if official and comment.is_published:
             Comment.objects.filter(pk=comment.root_id).update(has_official_answer=True)
+        moderation_rules.after_post(comment, hold_rule, hold_action)
         found = events.comment_created(comment)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info(
@@ -242,6 +248,12 @@ def edit_comment(*, user, comment, body, position=None) -> Comment:
         current.save(update_fields=["body", "position", "edited_at"])
         if was_published and consultation.premoderated and not current.is_official:
             move_to_state(current, State.PENDING)
+        # Issue 5: an edit cannot slip past the word filter or the links rule.
+        hold_rule, hold_action = ("", "") if current.is_official else moderation_rules.screen(text)
+        if hold_rule and current.state == State.PUBLISHED:
+            move_to_state(current, State.PENDING)
+        if hold_rule:
+            moderation_rules.after_post(current, hold_rule, hold_action, count=False)
         found = events.comment_edited(current, was_published=was_published)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info("comment %s edited by its author (%s)", current.pk, current.state)
@@ -334,6 +346,7 @@ def report_comment(*, reporter, comment, reason, details="") -> Report:
         comment.reports_count = (
             Comment.objects.filter(pk=comment.pk).values_list("reports_count", flat=True).get()
         )
+        moderation_rules.after_report(comment)  # issue 5: "Signalés", auto-hold
         found = events.comment_reported(comment)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info("comment %s reported (%s)", comment.pk, reason)

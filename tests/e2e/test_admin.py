@@ -8,10 +8,10 @@ from participation import demo
 
 
 def test_communication_team_opens_the_consultation_editor(page, live_site):
-    page.goto(live_site.url("/admin/login/"))
-    page.get_by_label("Adresse e-mail").fill("communication@demo.tribune.test")
-    page.locator("#id_password").fill(demo.DEMO_PASSWORD)  # Wagtail leaves this label in English
-    page.get_by_role("button", name="Se connecter").click()
+    # Issue 5: the admin asks for the second factor after the password.
+    live_site.admin_login(
+        page, "communication@demo.tribune.test", demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET
+    )
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
     page.goto(live_site.url("/admin/pages/search/?q=v%C3%A9lo"))

@@ -1,0 +1,61 @@
+"""What moderation tells people by e-mail: the author of a decision (with the charter
+reason and the note), a banned person, and moderators when an alert is raised. Called
+on commit; never raises (consent.services.mail.send logs a failure)."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from accounts import roles
+from consent.services import mail
+from participation.models import ModerationRules
+from participation.models.moderation import patterns
+
+
+def _site_url(path: str) -> str:
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    return base.rstrip("/") + path
+
+
+def decision_made(decision) -> None:
+    author = decision.author
+    if author is None or not author.email:
+        return
+    mail.send(
+        "participation/moderation/email/decision",
+        to=author.email,
+        context={
+            "decision": decision,
+            "consultation": decision.comment.consultation.title,
+            "decisions_url": _site_url(reverse("participation:my_moderation")),
+        },
+    )
+
+
+def banned(ban) -> None:
+    if not ban.user.email:
+        return
+    mail.send("participation/moderation/email/banned", to=ban.user.email, context={"ban": ban})
+
+
+def alert_recipients() -> list[str]:
+    listed = patterns(ModerationRules.load().alert_emails)
+    if listed:
+        return listed
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=roles.MODERATORS, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def alert_raised(alert) -> None:
+    context = {
+        "alert": alert,
+        "consultation": alert.consultation.title,
+        "panel_url": _site_url(reverse("moderation_alerts")),
+    }
+    for address in alert_recipients():
+        mail.send("participation/moderation/email/alert", to=address, context=context)

@@ -1,0 +1,263 @@
+"""The moderation workspace of the Wagtail admin ("Modération"): thin views over
+participation.queries.moderation and participation.services.moderation. Every action
+is a plain form POST answered by a redirect back to the queue (no JavaScript needed)."""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from participation import permissions
+from participation.models import (
+    Appeal,
+    CharterReason,
+    Comment,
+    ConsultationPage,
+    State,
+)
+from participation.queries import moderation as queries
+from participation.services import moderation as services
+
+logger = logging.getLogger(__name__)
+
+QUEUE_LABELS = {
+    queries.QUEUE_PENDING: gettext_lazy("To moderate"),
+    queries.QUEUE_REPORTED: gettext_lazy("Reported"),
+    queries.QUEUE_APPEALS: gettext_lazy("Appeals"),
+    queries.QUEUE_ALL: gettext_lazy("All"),
+}
+
+ACTION_MESSAGES = {
+    "publish": gettext_lazy("Comment published."),
+    "reject": gettext_lazy("Comment rejected; its author has been told why."),
+    "hide": gettext_lazy("Comment hidden; its author has been told why."),
+    "restore": gettext_lazy("Comment restored."),
+    "handled": gettext_lazy("Reports marked as handled."),
+}
+
+
+def _require_moderator(request):
+    if not permissions.is_moderator(request.user):
+        raise PermissionDenied(_("Only moderators can moderate comments."))
+
+
+def _back(request, default=None):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default or reverse("moderation_queue"))
+
+
+def _refusal(request, error) -> None:
+    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    messages.error(request, text)
+    logger.info("moderation action refused: %s", type(error).__name__)
+
+
+def queue(request):
+    _require_moderator(request)
+    name = request.GET.get("file", queries.QUEUE_PENDING)
+    if name not in queries.QUEUES:
+        name = queries.QUEUE_PENDING
+    filters = queries.Filters.from_query(request.GET)
+    page = queries.queue_page(request.user, name, filters, request.GET.get("apres", ""))
+    query = request.GET.copy()
+    query.pop("apres", None)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/queue.html",
+        {
+            "page": page,
+            "queue": name,
+            "queues": [(key, QUEUE_LABELS[key]) for key in queries.QUEUES],
+            "counts": queries.queue_counts(request.user),
+            "filters": filters,
+            "states": State.choices,
+            "reasons": CharterReason.choices,
+            "consultations": queries.moderated_consultations(request.user).only("pk", "title"),
+            "query": query.urlencode(),
+            "next": request.get_full_path(),
+        },
+    )
+
+
+@require_POST
+def act(request, pk):
+    _require_moderator(request)
+    action = request.POST.get("action", "")
+    comment = Comment.objects.filter(pk=pk).first()
+    if comment is None:
+        messages.error(request, _("This comment no longer exists: nothing was changed."))
+        return _back(request)
+    if action not in services.BULK_ACTIONS:
+        messages.error(request, _("Choose an action."))
+        return _back(request)
+    try:
+        services.BULK_ACTIONS[action](
+            request.user, comment, request.POST.get("reason", ""), request.POST.get("note", "")
+        )
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, ACTION_MESSAGES[action])
+    return _back(request)
+
+
+@require_POST
+def bulk(request):
+    _require_moderator(request)
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one comment."))
+        return _back(request)
+    try:
+        done, refusals = services.bulk(
+            moderator=request.user,
+            action=request.POST.get("action", ""),
+            comment_ids=ids,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        _refusal(request, error)
+        return _back(request)
+    if done:
+        messages.success(request, _("%(count)s comment(s) handled.") % {"count": done})
+    for refusal in refusals:
+        messages.warning(request, refusal)
+    return _back(request)
+
+
+def history(request, pk):
+    _require_moderator(request)
+    comment = get_object_or_404(
+        Comment.objects.select_related("consultation", "author", "parent"), pk=pk
+    )
+    permissions.require(request.user, permissions.MODERATE, comment)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/history.html",
+        {
+            "comment": comment,
+            "entries": queries.comment_history(comment),
+            "decisions": comment.decisions.select_related("moderator").order_by("-created_at"),
+            "versions": comment.versions.all(),
+            "reports": comment.reports.order_by("-created_at"),
+        },
+    )
+
+
+def ban(request, pk):
+    """Ban the author of comment `pk` (no person's id in the address)."""
+    _require_moderator(request)
+    comment = get_object_or_404(Comment.objects.select_related("author"), pk=pk)
+    errors = []
+    if comment.author is None:
+        messages.error(request, _("This comment's author has deleted their account."))
+        return _back(request)
+    if request.method == "POST":
+        try:
+            services.ban(
+                moderator=request.user,
+                user=comment.author,
+                reason=request.POST.get("reason", ""),
+                days=request.POST.get("days", ""),
+                permanent=request.POST.get("permanent") == "1",
+                hide_all=request.POST.get("hide_all") == "1",
+            )
+        except (ValidationError, PermissionDenied) as error:
+            errors = error.messages if isinstance(error, ValidationError) else [str(error)]
+        else:
+            messages.success(request, _("The author is banned."))
+            return _back(request)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/ban.html",
+        {
+            "comment": comment,
+            "errors": errors,
+            "values": request.POST,
+            "next": request.GET.get("next", ""),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+def decide_appeal(request, pk):
+    _require_moderator(request)
+    appeal = Appeal.objects.filter(pk=pk).select_related("comment", "decision").first()
+    if appeal is None:
+        messages.error(request, _("This appeal no longer exists."))
+        return _back(request)
+    try:
+        services.decide_appeal(
+            moderator=request.user,
+            appeal=appeal,
+            grant=request.POST.get("decision") == "grant",
+            answer=request.POST.get("answer", ""),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("Appeal decided; the author has been told."))
+    return _back(request)
+
+
+def crisis(request, consultation_id):
+    _require_moderator(request)
+    consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
+    permissions.require(request.user, permissions.CRISIS, consultation)
+    errors = []
+    if request.method == "POST":
+        switch = request.POST.get("switch")
+        values = {}
+        if switch == "a_priori":
+            values["a_priori"] = request.POST.get("on") == "1"
+        elif switch == "slow_mode":
+            values["slow_mode_minutes"] = request.POST.get("minutes", "")
+        elif switch == "freeze":
+            values["frozen"] = request.POST.get("on") == "1"
+            values["message"] = request.POST.get("message", "")
+        try:
+            services.set_crisis(moderator=request.user, consultation=consultation, **values)
+        except (ValidationError, PermissionDenied) as error:
+            errors = error.messages if isinstance(error, ValidationError) else [str(error)]
+        else:
+            messages.success(request, _("Crisis setting saved."))
+            return redirect(reverse("moderation_crisis", args=[consultation.pk]))
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/crisis.html",
+        {
+            "consultation": consultation,
+            "crisis": consultation.crisis,
+            "errors": errors,
+            "values": request.POST,
+            "entries": queries.consultation_crisis_history(consultation),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def alerts(request):
+    """The alerts panel: reloads itself every 30 s (the live stream of issue 4, when
+    present, adds alerts without reloading)."""
+    _require_moderator(request)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/alerts.html",
+        {
+            "alerts": queries.recent_alerts(request.user),
+            "counts": queries.queue_counts(request.user),
+        },
+    )
