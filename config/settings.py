@@ -478,3 +478,13 @@ TRIBUNE_RATE_LIMITS = {
     "support": (env.number("TRIBUNE_RATE_SUPPORTS_PER_MINUTE", 60), 60),
     "report": (env.number("TRIBUNE_RATE_REPORTS_PER_HOUR", 10), 3600),
 }
+
+# --- Community management (issue 7) ---------------------------------------------------
+# Mastodon has no central server: share links open this instance's share form.
+TRIBUNE_MASTODON_SHARE_URL = env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"
+TRIBUNE_RATE_LIMITS.update(
+    {
+        "feedback": (5, 60),
+        "follow": (20, 60),
+    }
+)

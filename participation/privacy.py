@@ -6,7 +6,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 
 from consent import registry
-from consent.registry import Choice, LegalBasis, anonymise, by_choice, fields, unlink
+from consent.registry import Choice, LegalBasis, anonymise, by_choice, delete, fields, unlink
 from participation.models import Comment, CommentVersion, Selection, TextAnswer
 from participation.services import comments as comment_services
 
@@ -198,4 +198,39 @@ registry.register_data(
     export_name="reports",
     erase=unlink(),
     order=10,
+)
+
+
+# --- Community management (issue 7) ---------------------------------------------------
+
+registry.register_data(
+    "participation.Feedback",
+    user_fields=["user"],
+    category=CONTRIBUTIONS,
+    purpose=_("Count your answer to « Was this consultation useful to you? » in the figures."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The communication team, without your name; only averages are shown."),
+    retention=_(
+        "Kept with the consultation; on account deletion the rating stays in the figures, "
+        "no longer linked to you (your comment is erased if you choose to erase)."
+    ),
+    export=fields("consultation__title", "rating", "comment", "created_at"),
+    export_name="feedback",
+    erase=by_choice(keep=unlink(), erase=unlink(comment="")),
+    contribution=True,
+    order=30,
+)
+
+registry.register_data(
+    "participation.Follow",
+    user_fields=["user"],
+    category=_("E-mails"),
+    purpose=_("Tell you by e-mail when the results of a consultation you follow come out."),
+    legal_basis=LegalBasis.CONSENT,
+    recipients=_("Nobody: the e-mail is sent automatically."),
+    retention=_("Until you stop following, or delete your account."),
+    export=fields("consultation__title", "created_at", "notified_at"),
+    export_name="follows",
+    erase=delete(),
+    order=40,
 )

@@ -10,6 +10,17 @@ from participation.models.comments import (
     Support,
     ThreadStats,
 )
+from participation.models.community import (
+    ConsultationResults,
+    DailyFigures,
+    Feedback,
+    Follow,
+    Metric,
+    Network,
+    Objective,
+    PageVisits,
+    ShareCount,
+)
 from participation.models.consultation import (
     CommentModeration,
     ConsultationPage,
@@ -29,6 +40,17 @@ from participation.models.polls import (
 )
 
 __all__ = [
+    # community management (issue 7)
+    "ConsultationResults",
+    "DailyFigures",
+    "Feedback",
+    "Follow",
+    "Metric",
+    "Network",
+    "Objective",
+    "PageVisits",
+    "ShareCount",
+    # threads and polls
     "Ballot",
     "Choice",
     "ChoiceTally",
