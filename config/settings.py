@@ -481,7 +481,9 @@ TRIBUNE_RATE_LIMITS = {
 
 # --- Community management (issue 7) ---------------------------------------------------
 # Mastodon has no central server: share links open this instance's share form.
-TRIBUNE_MASTODON_SHARE_URL = env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"
+TRIBUNE_MASTODON_SHARE_URL = (
+    env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"
+)
 TRIBUNE_RATE_LIMITS.update(
     {
         "feedback": (5, 60),

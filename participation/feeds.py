@@ -24,9 +24,7 @@ class ConsultationsFeed(Feed):
         return site.root_page.url if site else "/"
 
     def items(self, site):
-        consultations = list(
-            ConsultationPage.objects.live().public().order_by("-opens_at")[:ITEMS]
-        )
+        consultations = list(ConsultationPage.objects.live().public().order_by("-opens_at")[:ITEMS])
         news = list(NewsPage.objects.live().public().order_by("-date", "-pk")[:ITEMS])
         items = consultations + news
         items.sort(key=self.item_pubdate, reverse=True)

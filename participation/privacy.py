@@ -234,3 +234,17 @@ registry.register_data(
     erase=delete(),
     order=40,
 )
+
+registry.register_data(
+    "participation.ConsultationResults",
+    user_fields=["published_by"],
+    category=_("Your work in the administration"),
+    purpose=_("Record who published the results of a consultation."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The communication team and administrators."),
+    retention=_("Kept with the consultation; on account deletion, no longer linked to you."),
+    export=fields("consultation__title", "published_at"),
+    export_name="published_results",
+    erase=unlink(),
+    order=40,
+)

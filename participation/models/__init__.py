@@ -40,17 +40,6 @@ from participation.models.polls import (
 )
 
 __all__ = [
-    # community management (issue 7)
-    "ConsultationResults",
-    "DailyFigures",
-    "Feedback",
-    "Follow",
-    "Metric",
-    "Network",
-    "Objective",
-    "PageVisits",
-    "ShareCount",
-    # threads and polls
     "Ballot",
     "Choice",
     "ChoiceTally",
@@ -58,7 +47,15 @@ __all__ = [
     "CommentModeration",
     "CommentVersion",
     "ConsultationPage",
+    "ConsultationResults",
     "ConsultationTag",
+    "DailyFigures",
+    "Feedback",
+    "Follow",
+    "Metric",
+    "Network",
+    "Objective",
+    "PageVisits",
     "Poll",
     "PollTally",
     "Position",
@@ -68,6 +65,7 @@ __all__ = [
     "ReportReason",
     "ResultsVisibility",
     "Selection",
+    "ShareCount",
     "State",
     "Support",
     "TextAnswer",

@@ -125,10 +125,14 @@ def lifetime(consultation) -> Figures:
         (
             day
             for day in (
-                PageVisits.objects.filter(page_id=consultation.pk).order_by("day")
-                .values_list("day", flat=True).first(),
-                DailyFigures.objects.filter(consultation=consultation).order_by("day")
-                .values_list("day", flat=True).first(),
+                PageVisits.objects.filter(page_id=consultation.pk)
+                .order_by("day")
+                .values_list("day", flat=True)
+                .first(),
+                DailyFigures.objects.filter(consultation=consultation)
+                .order_by("day")
+                .values_list("day", flat=True)
+                .first(),
             )
             if day is not None
         ),

@@ -116,7 +116,9 @@ def rollup(consultation) -> int:
     support_days = _by_day(
         Support.objects.filter(comment__consultation=consultation), supports=Count("pk")
     )
-    ballot_days = _by_day(Ballot.objects.filter(poll__consultation=consultation), ballots=Count("pk"))
+    ballot_days = _by_day(
+        Ballot.objects.filter(poll__consultation=consultation), ballots=Count("pk")
+    )
     feedback_days = _by_day(
         Feedback.objects.filter(consultation=consultation),
         feedback_count=Count("pk"),
@@ -165,9 +167,8 @@ def rollup(consultation) -> int:
 
     days = set(comment_days) | set(support_days) | set(ballot_days) | set(feedback_days)
     days |= set(delays) | set(participant_days)
-    fields = (
-        "comments replies official_answers answered published held rejected hidden"
-    ).split()
+    fields = ["comments", "replies", "official_answers", "answered"]
+    fields += ["published", "held", "rejected", "hidden"]
     rows = []
     for day in sorted(days):
         values = {name: comment_days.get(day, {}).get(name, 0) for name in fields}
@@ -286,9 +287,11 @@ def publish_results(*, user, consultation) -> int:
             _("Results are published once the consultation has closed."), code="not_closed"
         )
     with transaction.atomic():
-        results = ConsultationResults.objects.select_for_update().filter(
-            consultation=consultation
-        ).first()
+        results = (
+            ConsultationResults.objects.select_for_update()
+            .filter(consultation=consultation)
+            .first()
+        )
         if results is None:
             raise ValidationError(
                 _("Write the summary and the decisions before publishing."), code="no_results"

@@ -48,8 +48,19 @@ def _local(value):
 def comment_rows(consultation):
     from participation.models import Comment
 
-    yield ["id", "parent", "depth", "author", "official", "state", "position", "text",
-           "supports", "replies", "posted_at"]
+    yield [
+        "id",
+        "parent",
+        "depth",
+        "author",
+        "official",
+        "state",
+        "position",
+        "text",
+        "supports",
+        "replies",
+        "posted_at",
+    ]
     for comment in (
         Comment.objects.filter(consultation=consultation).order_by("pk").iterator(chunk_size=2000)
     ):
@@ -113,17 +124,35 @@ def figure_rows(consultation):
     from participation.queries import community as queries
 
     result = queries.lifetime(consultation)
-    names = ["visits", "shares", "participants", "comments", "replies", "supports", "ballots",
-             "official_answers", "answered", "published", "held", "rejected", "hidden",
-             "feedback_count", "feedback_total"]
+    names = [
+        "visits",
+        "shares",
+        "participants",
+        "comments",
+        "replies",
+        "supports",
+        "ballots",
+        "official_answers",
+        "answered",
+        "published",
+        "held",
+        "rejected",
+        "hidden",
+        "feedback_count",
+        "feedback_total",
+    ]
     yield ["day", *names]
     for row in result.series:
         if any(row[name] for name in names):
             yield [row["period"].isoformat(), *(row[name] for name in names)]
 
 
-ROWS = {"comments": comment_rows, "ballots": ballot_rows, "answers": answer_rows,
-        "figures": figure_rows}
+ROWS = {
+    "comments": comment_rows,
+    "ballots": ballot_rows,
+    "answers": answer_rows,
+    "figures": figure_rows,
+}
 
 
 def export(*, user, consultation, kind: str, fmt: str) -> tuple[bytes, str, str]:

@@ -107,9 +107,13 @@ def feedback(request, consultation_id: int):
             comment=request.POST.get("comment", ""),
         )
     except (ValidationError, PermissionDenied, RateLimited) as error:
-        status = 429 if isinstance(error, RateLimited) else 403 if isinstance(
-            error, PermissionDenied
-        ) else 400
+        status = (
+            429
+            if isinstance(error, RateLimited)
+            else 403
+            if isinstance(error, PermissionDenied)
+            else 400
+        )
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         logger.info("feedback refused on %s: %s", consultation.pk, type(error).__name__)
         return TemplateResponse(
@@ -214,8 +218,15 @@ def open_data(request, consultation_id: int, fmt: str):
         for row in data["polls"]:
             writer.writerow(
                 neutralise(
-                    ["poll", "", row["poll"], row["question"], row["choice"], "ballots",
-                     row["ballots"]]
+                    [
+                        "poll",
+                        "",
+                        row["poll"],
+                        row["question"],
+                        row["choice"],
+                        "ballots",
+                        row["ballots"],
+                    ]
                 )
             )
         for row in data["daily"]:

@@ -24,6 +24,27 @@ from participation.services import exports
 logger = logging.getLogger(__name__)
 
 
+def refusing(view):
+    """A refusal in the admin says why, with a 403 (Wagtail would otherwise send the
+    person to the admin home with a generic message)."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as error:
+            logger.info("%s refused", view.__name__)
+            return TemplateResponse(
+                request,
+                "participation/community/admin/refused.html",
+                {"message": str(error) or _("You may not see this page.")},
+                status=403,
+            )
+
+    return wrapper
+
+
 def _require_any_figures(user):
     if not permissions.can(user, permissions.SEE_MODERATION_FIGURES, None):
         raise PermissionDenied(permissions.reason(user, permissions.SEE_FIGURES, None))
@@ -47,10 +68,16 @@ def chart(series, name: str, label: str) -> dict:
         }
         for i, (row, value) in enumerate(zip(series, values, strict=True))
     ]
-    return {"name": name, "label": label, "bars": bars, "max": max(values, default=0),
-            "total": sum(values)}
+    return {
+        "name": name,
+        "label": label,
+        "bars": bars,
+        "max": max(values, default=0),
+        "total": sum(values),
+    }
 
 
+@refusing
 def dashboard(request):
     user = request.user
     _require_any_figures(user)
@@ -59,8 +86,11 @@ def dashboard(request):
     if not params:
         today = timezone.localdate()
         params.update(
-            {"start": (today - timedelta(days=29)).isoformat(), "end": today.isoformat(),
-             "granularity": "day"}
+            {
+                "start": (today - timedelta(days=29)).isoformat(),
+                "end": today.isoformat(),
+                "granularity": "day",
+            }
         )
     form = DashboardFilterForm(params)
     context = {"form": form, "full": full, "figures": None}
@@ -92,7 +122,8 @@ def dashboard(request):
             charts=charts,
             objectives=queries.objectives(consultation) if full and consultation else [],
             median_answer_hours=(
-                None if result.median_answer_seconds is None
+                None
+                if result.median_answer_seconds is None
                 else result.median_answer_seconds / 3600
             ),
             export_kinds=[
@@ -107,22 +138,20 @@ def dashboard(request):
     )
 
 
+@refusing
 def export(request, consultation_id: int, kind: str, fmt: str):
     consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404(_("Unknown export."))
-    try:
-        content, content_type, name = exports.export(
-            user=request.user, consultation=consultation, kind=kind, fmt=fmt
-        )
-    except PermissionDenied:
-        logger.info("export refused on consultation %s", consultation.pk)
-        raise
+    content, content_type, name = exports.export(
+        user=request.user, consultation=consultation, kind=kind, fmt=fmt
+    )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
+@refusing
 def results(request, consultation_id: int):
     """Write, then publish, a closed consultation's results."""
     consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
@@ -198,20 +227,35 @@ def calendar_events(start: date, end: date) -> list[dict]:
             candidates.append((due, "results", _("Results due")))
         for day, kind, label in candidates:
             if day and start <= day <= end:
-                events.append({"day": day, "kind": kind, "label": label, "title": page.title,
-                               "url": reverse("wagtailadmin_pages:edit", args=[page.pk])})
+                events.append(
+                    {
+                        "day": day,
+                        "kind": kind,
+                        "label": label,
+                        "title": page.title,
+                        "url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
+                    }
+                )
     for page in NewsPage.objects.all().only("id", "title", "date", "go_live_at"):
         for day, kind, label in (
             (page.date, "news", _("News")),
             (local(page.go_live_at), "scheduled", _("Goes online")),
         ):
             if day and start <= day <= end:
-                events.append({"day": day, "kind": kind, "label": label, "title": page.title,
-                               "url": reverse("wagtailadmin_pages:edit", args=[page.pk])})
+                events.append(
+                    {
+                        "day": day,
+                        "kind": kind,
+                        "label": label,
+                        "title": page.title,
+                        "url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
+                    }
+                )
     events.sort(key=lambda event: (event["day"], event["kind"], event["title"]))
     return events
 
 
+@refusing
 def editorial_calendar(request):
     permissions.require(request.user, permissions.SEE_FIGURES, None)
     today = timezone.localdate()
@@ -229,8 +273,15 @@ def editorial_calendar(request):
     for event in events:
         by_day.setdefault(event["day"], []).append(event)
     weeks = [
-        [{"day": day, "in_month": day.month == first.month, "events": by_day.get(day, []),
-          "today": day == today} for day in week]
+        [
+            {
+                "day": day,
+                "in_month": day.month == first.month,
+                "events": by_day.get(day, []),
+                "today": day == today,
+            }
+            for day in week
+        ]
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     ]
     previous = (first - timedelta(days=1)).replace(day=1)

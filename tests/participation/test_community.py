@@ -11,7 +11,6 @@ from django.db import connection
 from django.utils import timezone
 
 from participation.models import (
-    Comment,
     DailyFigures,
     Feedback,
     Follow,
@@ -25,7 +24,10 @@ from participation.services import community as services
 from participation.services import polls as poll_services
 from tests import factories
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+BROWSER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36"
+)
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
@@ -56,9 +58,7 @@ def dated(obj, when):
 
 
 def test_a_visit_is_counted_per_page_and_day_without_cookie_or_address(client, consultation):
-    response = client.get(
-        consultation.url, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7"
-    )
+    response = client.get(consultation.url, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7")
     assert response.status_code == 200
     client.get(consultation.url, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.8")
     assert list(PageVisits.objects.values_list("page_id", "day", "count")) == [
@@ -142,7 +142,7 @@ def test_consultation_page_offers_plain_share_links(client, consultation):
     html = client.get(consultation.url).content.decode()
     for network in ("linkedin", "x", "facebook", "mastodon", "bluesky", "whatsapp", "email"):
         assert f'href="{share_url(consultation, network)}"' in html
-    assert "<script src=\"http" not in html  # no third-party script
+    assert '<script src="http' not in html  # no third-party script
 
 
 # --- Metadata, feeds, sitemap -----------------------------------------------------------
@@ -152,7 +152,7 @@ def test_open_graph_and_twitter_card_describe_the_consultation(client, consultat
     html = client.get(consultation.url).content.decode()
     assert '<meta property="og:title" content="Plan vélo">' in html
     assert '<meta property="og:description" content="Où mettre les pistes cyclables ?">' in html
-    assert f"<meta property=\"og:url\" content=\"http://testserver{consultation.url}\">" in html
+    assert f'<meta property="og:url" content="http://testserver{consultation.url}">' in html
     assert '<meta name="twitter:card" content="summary">' in html
 
 
@@ -187,7 +187,10 @@ def activity(users, consultation):
         author=a, consultation=consultation, body="D’accord.", parent=c2
     )
     official = comment_services.post_comment(
-        author=users["agent"], consultation=consultation, body="C’est prévu.", parent=c1,
+        author=users["agent"],
+        consultation=consultation,
+        body="C’est prévu.",
+        parent=c1,
         official=True,
     )
     comment_services.move_to_state(c3, State.REJECTED)
@@ -197,8 +200,11 @@ def activity(users, consultation):
     poll_services.cast_ballot(
         voter=d,
         poll=poll,
-        answers={first.pk: factories.choice_ids(poll, 0)[0],
-                 second.pk: [factories.choice_ids(poll, 1)[0]], third.pk: ""},
+        answers={
+            first.pk: factories.choice_ids(poll, 0)[0],
+            second.pk: [factories.choice_ids(poll, 1)[0]],
+            third.pk: "",
+        },
     )
     services.give_feedback(user=a, consultation=consultation, rating=4)
     services.give_feedback(user=d, consultation=consultation, rating=2, comment="Trop court.")
@@ -267,7 +273,10 @@ def test_dashboard_reads_a_fixed_number_of_queries(
     client, users, consultation, activity, django_assert_max_num_queries
 ):
     client.force_login(users["communication"])
-    url = f"/admin/participation/?consultation={consultation.pk}&start={at(-30).date()}&end={at(0).date()}"
+    url = (
+        f"/admin/participation/?consultation={consultation.pk}"
+        f"&start={at(-30).date()}&end={at(0).date()}"
+    )
     client.get(url)
     with django_assert_max_num_queries(25):
         response = client.get(url)
@@ -316,13 +325,15 @@ def test_feedback_form_appears_after_participating_and_works_without_javascript(
 ):
     citizen = users["citizen"]
     client.force_login(citizen)
-    assert "Cette consultation vous a-t-elle été utile ?" not in client.get(
-        consultation.url
-    ).content.decode()
+    assert (
+        "Cette consultation vous a-t-elle été utile ?"
+        not in client.get(consultation.url).content.decode()
+    )
     comment_services.post_comment(author=citizen, consultation=consultation, body="Un avis.")
-    assert "Cette consultation vous a-t-elle été utile ?" in client.get(
-        consultation.url
-    ).content.decode()
+    assert (
+        "Cette consultation vous a-t-elle été utile ?"
+        in client.get(consultation.url).content.decode()
+    )
     url = f"/participation/consultations/{consultation.pk}/avis/"
     refused = client.post(url, {"rating": "9", "comment": "Mon texte"})
     assert refused.status_code == 400
@@ -356,7 +367,9 @@ def test_publishing_results_tells_followers_once(
     Follow.objects.create(consultation=closed_consultation, user=follower)
     team = users["communication"]
     services.save_results(
-        user=team, consultation=closed_consultation, summary="Vous voulez plus d’horaires.",
+        user=team,
+        consultation=closed_consultation,
+        summary="Vous voulez plus d’horaires.",
         decisions="Ouverture le dimanche.\n\nUn créneau le soir.",
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -383,7 +396,9 @@ def test_results_need_a_closed_consultation_and_the_team(users, consultation):
 def test_published_results_come_first_on_the_page(client, users, closed_consultation):
     team = users["communication"]
     services.save_results(
-        user=team, consultation=closed_consultation, summary="Vous voulez plus d’horaires.",
+        user=team,
+        consultation=closed_consultation,
+        summary="Vous voulez plus d’horaires.",
         decisions="Ouverture le dimanche.\n\nUn créneau le soir.",
     )
     html = client.get(closed_consultation.url).content.decode()
@@ -406,9 +421,15 @@ def test_open_data_of_a_closed_consultation(client, users, closed_consultation, 
         f"/participation/consultations/{closed_consultation.pk}/donnees-ouvertes.csv"
     )
     assert csv_response["Content-Type"].startswith("text/csv")
-    assert client.get(
-        f"/participation/consultations/{consultation.pk}/donnees-ouvertes.json"
-    ).status_code == 404
-    assert client.get(
-        f"/participation/consultations/{closed_consultation.pk}/donnees-ouvertes.xml"
-    ).status_code == 404
+    assert (
+        client.get(
+            f"/participation/consultations/{consultation.pk}/donnees-ouvertes.json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/participation/consultations/{closed_consultation.pk}/donnees-ouvertes.xml"
+        ).status_code
+        == 404
+    )
