@@ -41,6 +41,11 @@ def register_community_urls():
             name="participation_results",
         ),
         path(
+            "participation/<int:consultation_id>/objectifs/",
+            dashboard_views.objectives,
+            name="participation_objectives",
+        ),
+        path(
             "participation/calendrier/",
             dashboard_views.editorial_calendar,
             name="participation_calendar",

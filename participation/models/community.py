@@ -12,9 +12,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, FieldRowPanel
-from wagtail.models import Orderable
 
 
 class PageVisits(models.Model):
@@ -126,10 +123,13 @@ class Metric(models.TextChoices):
     SATISFACTION = "satisfaction", _("Average satisfaction (out of 5)")
 
 
-class Objective(Orderable):
-    """A target figure the team sets on a consultation (500 participants, 30 %…)."""
+class Objective(models.Model):
+    """A target figure the team sets on a consultation (500 participants, 30 %…).
 
-    consultation = ParentalKey(
+    Edited from the dashboard, not in the page editor: a page's inline children are
+    rewritten by every publish of an older revision."""
+
+    consultation = models.ForeignKey(
         "participation.ConsultationPage",
         verbose_name=_("consultation"),
         on_delete=models.CASCADE,
@@ -143,11 +143,15 @@ class Objective(Orderable):
         validators=[MinValueValidator(0)],
     )
 
-    panels = [FieldRowPanel([FieldPanel("metric"), FieldPanel("target")])]
-
-    class Meta(Orderable.Meta):
+    class Meta:
         verbose_name = _("objective")
         verbose_name_plural = _("objectives")
+        ordering = ["consultation", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "metric"], name="community_objective_once_per_metric"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_metric_display()}: {self.target}"

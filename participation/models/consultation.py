@@ -7,7 +7,6 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    InlinePanel,
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
@@ -110,8 +109,6 @@ class ConsultationPage(ParticipationPeriod, Page):
             ],
             heading=_("Comments"),
         ),
-        # Community management (issue 7): target figures shown on the dashboard.
-        InlinePanel("engagement_objectives", heading=_("Objectives"), label=_("Objective")),
     ]
     edit_handler = TabbedInterface(
         [

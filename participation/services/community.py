@@ -335,3 +335,48 @@ def notify_followers(consultation, follow_ids) -> int:
         sent += 1
     logger.info("results of consultation %s: %s follower(s) told", consultation.pk, sent)
     return sent
+
+
+# --- Objectives -----------------------------------------------------------------------
+
+
+def set_objectives(*, user, consultation, targets: dict) -> list:
+    """Replace the consultation's objectives with {metric: target} (None or empty
+    removes one). Targets are numbers ≥ 0; percentages at most 100."""
+    from decimal import Decimal, InvalidOperation
+
+    from participation.models import Metric, Objective
+
+    permissions.require(user, permissions.SEE_FIGURES, consultation)
+    cleaned, errors = {}, {}
+    for metric, raw in targets.items():
+        if metric not in Metric.values:
+            errors[metric] = _("Unknown figure.")
+            continue
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw).replace(",", ".").strip())
+        except InvalidOperation:
+            errors[metric] = _("Enter a number.")
+            continue
+        if value < 0 or (metric.endswith("_percent") and value > 100):
+            errors[metric] = (
+                _("Enter a number between 0 and 100 for a percentage.")
+                if (metric.endswith("_percent"))
+                else _("Enter a positive number.")
+            )
+            continue
+        if metric == Metric.SATISFACTION and value > 5:
+            errors[metric] = _("Satisfaction is out of 5.")
+            continue
+        cleaned[metric] = value.quantize(Decimal("0.1"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Objective.objects.filter(consultation=consultation).exclude(metric__in=cleaned).delete()
+        for metric, value in cleaned.items():
+            Objective.objects.update_or_create(
+                consultation=consultation, metric=metric, defaults={"target": value}
+            )
+    return list(Objective.objects.filter(consultation=consultation))

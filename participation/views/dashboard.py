@@ -194,6 +194,46 @@ def results(request, consultation_id: int):
     )
 
 
+@refusing
+def objectives(request, consultation_id: int):
+    """Target figures of a consultation: one optional number per figure."""
+    from participation.models import Metric, Objective
+
+    consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
+    permissions.require(request.user, permissions.SEE_FIGURES, consultation)
+    current = dict(
+        Objective.objects.filter(consultation=consultation).values_list("metric", "target")
+    )
+    values = {metric: request.POST.get(metric, "") for metric in Metric.values}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            services.set_objectives(user=request.user, consultation=consultation, targets=values)
+        except ValidationError as error:
+            errors = {field: " ".join(messages_) for field, messages_ in error.message_dict.items()}
+            status = 400
+        else:
+            messages.success(request, _("Objectives saved."))
+            return redirect(f"{reverse('participation_dashboard')}?consultation={consultation.pk}")
+    else:
+        values = {metric: current.get(metric, "") for metric in Metric.values}
+    rows = [
+        {
+            "metric": metric,
+            "label": label,
+            "value": values.get(metric, ""),
+            "error": errors.get(metric),
+        }
+        for metric, label in Metric.choices
+    ]
+    return TemplateResponse(
+        request,
+        "participation/community/admin/objectives.html",
+        {"consultation": consultation, "rows": rows},
+        status=status,
+    )
+
+
 # --- Editorial calendar ----------------------------------------------------------------
 
 RESULTS_DUE_DAYS = 60  # results announced within two months of closing

@@ -250,3 +250,22 @@ def test_admin_home_shows_the_summary_panel_to_the_team(client, users, figures):
     assert "Participation des 7 derniers jours" in html
     client.force_login(users["moderator"])
     assert "Participation des 7 derniers jours" not in client.get("/admin/").content.decode()
+
+
+def test_team_sets_objectives_and_bad_numbers_are_refused(client, users, consultation):
+    from participation.models import Objective
+
+    client.force_login(users["communication"])
+    url = f"/admin/participation/{consultation.pk}/objectifs/"
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"participants": "cinq cents", "answered_percent": "130"})
+    assert refused.status_code == 400
+    assert "Saisissez un nombre" in refused.content.decode()
+    assert not Objective.objects.exists()
+    assert client.post(url, {"participants": "500", "answered_percent": "30"}).status_code == 302
+    assert dict(Objective.objects.values_list("metric", "target")) == {
+        "participants": 500,
+        "answered_percent": 30,
+    }
+    client.force_login(users["moderator"])
+    assert client.post(url, {"participants": "1"}).status_code == 403
