@@ -3,6 +3,7 @@ dashboard, changes the period and downloads an export; a citizen shares a consul
 (the counter moves) and answers the feedback question. axe-core on the public pages."""
 
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
@@ -52,18 +53,20 @@ def test_team_reads_the_dashboard_changes_the_period_and_exports(page, live_site
     expect(page.get_by_role("heading", name=re.compile("^Tout le site"))).to_be_visible()
     velo = consultation(live_site, "plan-velo-2027")
     page.get_by_label("Consultation").select_option(str(velo.pk))
-    page.get_by_label("Du").fill("2026-11-01")
-    page.get_by_label("Au").fill("2026-11-26")
+    today = date.today()
+    start = (today - timedelta(days=25)).isoformat()
+    page.get_by_label("Du", exact=True).fill(start)
+    page.get_by_label("Au", exact=True).fill(today.isoformat())
     page.get_by_label("Regrouper par").select_option("week")
-    page.get_by_role("button", name="Afficher").click()
-    expect(page).to_have_url(re.compile(r"start=2026-11-01"))
+    page.get_by_role("button", name="Afficher", exact=True).click()
+    expect(page).to_have_url(re.compile(f"start={start}"))
     expect(page.get_by_role("heading", name=re.compile("^Plan vélo"))).to_be_visible()
     expect(page.get_by_text("Chiffres par semaine (semaine commençant le)")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("^Visites : total"))).to_be_visible()
 
     # An impossible period is refused with a message next to the field.
-    page.get_by_label("Au").fill("2026-10-01")
-    page.get_by_role("button", name="Afficher").click()
+    page.get_by_label("Au", exact=True).fill((today - timedelta(days=40)).isoformat())
+    page.get_by_role("button", name="Afficher", exact=True).click()
     expect(page.get_by_text("La fin de la période doit venir après son début.")).to_be_visible()
 
     page.goto(live_site.url(f"/admin/participation/?consultation={velo.pk}"))
