@@ -104,8 +104,19 @@ class LiveSite:
     def run(function, *args, **kwargs):
         """Run database work from a browser test: Playwright's event loop runs in the
         test thread, so Django's ORM must be called from another one."""
+
+        def call():
+            from django.db import connections
+
+            try:
+                return function(*args, **kwargs)
+            finally:
+                # The thread ends here: give its connection back (with PostgreSQL's
+                # pool, each call would otherwise keep one until the pool runs dry).
+                connections.close_all()
+
         with ThreadPoolExecutor(max_workers=1) as executor:
-            return executor.submit(function, *args, **kwargs).result()
+            return executor.submit(call).result()
 
     @staticmethod
     def emails_to(address: str):
