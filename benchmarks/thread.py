@@ -7,7 +7,9 @@ For each size: a consultation with that many published comments (30 % of them
 replies at every depth, supports counted with one row each), then p50/p95 of the
 first page and of a deep page (keyset cursor half-way down the thread), in the
 "most recent" and "most supported" orders. One JSON line per size, then a last line
-with everything. Ballots (polls) are not part of this script yet: see README.md.
+with everything. Each consultation also holds a poll (results shown to everyone)
+with --ballots ballots, imported in bulk as paper votes would be, so the page shows
+tallies counted over that many ballots.
 """
 
 import argparse
@@ -21,8 +23,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
-from participation.models import Comment
+from participation.models import Comment, ResultsVisibility
 from participation.queries import comments as queries
+from participation.services import polls as poll_services
 from tests import factories
 
 AUTHORS = 60
@@ -51,6 +54,17 @@ def measure(client, url, runs):
     }
 
 
+def add_ballots(consultation, count):
+    poll = factories.poll(consultation, results_visibility=ResultsVisibility.ALWAYS)
+    single, multiple = factories.choice_ids(poll, 0), factories.choice_ids(poll, 1)
+    first, second, _text = poll.questions.all()
+    entries = [
+        (None, {first.pk: single[n % len(single)], second.pk: multiple[: 1 + n % 2]})
+        for n in range(count)
+    ]
+    assert poll_services.import_ballots(poll, entries) == count
+
+
 def deep_cursor(consultation, sort_slug):
     """The cursor of the page that starts half-way down the top-level comments."""
     sort = queries.SORTS[sort_slug]
@@ -63,6 +77,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,1000,100000")
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--ballots", type=int, default=100_000)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     results = {}
@@ -77,6 +92,7 @@ def main():
             consultation = factories.consultation(index, title=f"Fil de {size} commentaires")
             start = time.perf_counter()
             factories.bulk_thread(consultation, size, people)
+            add_ballots(consultation, args.ballots)
             built_s = round(time.perf_counter() - start, 1)
             if vendor == "postgresql":
                 with connection.cursor() as cursor:

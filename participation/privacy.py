@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from consent import registry
 from consent.registry import Choice, LegalBasis, anonymise, by_choice, delete, fields, unlink
-from participation.models import Comment, CommentVersion, Selection, TextAnswer
+from participation.models import (
+    Comment,
+    CommentVersion,
+    Position,
+    Selection,
+    State,
+    TextAnswer,
+)
+from participation.models.comments import comment_url_prefix
 from participation.services import comments as comment_services
 
 CONTRIBUTIONS = _("Your contributions")
@@ -97,25 +105,39 @@ def export_comments(entry, user):
                 "reason": version.reason,
             }
         )
+    states, positions = dict(State.choices), dict(Position.choices)
+    prefix = comment_url_prefix()
+    # Plain values, not model instances: a person may have written thousands.
     comments = (
         Comment.objects.filter(author=user)
-        .select_related("consultation")
         .order_by("created_at", "pk")
+        .values(
+            "pk",
+            "consultation__title",
+            "parent_id",
+            "state",
+            "position",
+            "is_official",
+            "body",
+            "created_at",
+            "edited_at",
+            "deleted_at",
+        )
     )
     for comment in comments.iterator():
-        earlier = versions.get(comment.pk)
+        earlier = versions.get(comment["pk"])
         yield {
-            "id": comment.pk,
-            "consultation": comment.consultation.title,
-            "reply_to": comment.parent_id,
-            "permalink": comment.get_absolute_url(),
-            "state": comment.get_state_display(),
-            "position": comment.get_position_display() if comment.position else "",
-            "official_answer": comment.is_official,
-            "text": comment.body,
-            "posted_at": comment.created_at,
-            "edited_at": comment.edited_at,
-            "deleted_at": comment.deleted_at,
+            "id": comment["pk"],
+            "consultation": comment["consultation__title"],
+            "reply_to": comment["parent_id"],
+            "permalink": f"{prefix}{comment['pk']}/",
+            "state": states.get(comment["state"], comment["state"]),
+            "position": positions.get(comment["position"], ""),
+            "official_answer": comment["is_official"],
+            "text": comment["body"],
+            "posted_at": comment["created_at"],
+            "edited_at": comment["edited_at"],
+            "deleted_at": comment["deleted_at"],
             "previous_versions": json.dumps(earlier, ensure_ascii=False) if earlier else "",
         }
 

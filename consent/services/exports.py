@@ -55,6 +55,14 @@ def collect(user) -> list[tuple]:
     return collected
 
 
+def json_lines(rows) -> str:
+    """A JSON array with one row per line: as readable as an indented file, and written
+    by the C encoder (an indented dump runs in pure Python, 10× slower)."""
+    if not rows:
+        return "[]"
+    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]"
+
+
 def build_zip(user) -> bytes:
     buffer = io.BytesIO()
     collected = collect(user)
@@ -62,7 +70,7 @@ def build_zip(user) -> bytes:
         summary = []
         for entry, columns, rows in collected:
             name = entry.export_name
-            archive.writestr(f"{name}.json", json.dumps(rows, ensure_ascii=False, indent=2))
+            archive.writestr(f"{name}.json", json_lines(rows))
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()

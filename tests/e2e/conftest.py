@@ -103,20 +103,19 @@ class LiveSite:
     @staticmethod
     def run(function, *args, **kwargs):
         """Run database work from a browser test: Playwright's event loop runs in the
-        test thread, so Django's ORM must be called from another one."""
+        test thread, so Django's ORM must be called from another one. That thread ends
+        here: its connection must go back to the pool (PostgreSQL), or every call would
+        keep one until the pool runs dry."""
+        from django.db import connections
 
-        def call():
-            from django.db import connections
-
+        def work():
             try:
                 return function(*args, **kwargs)
             finally:
-                # The thread ends here: give its connection back (with PostgreSQL's
-                # pool, each call would otherwise keep one until the pool runs dry).
                 connections.close_all()
 
         with ThreadPoolExecutor(max_workers=1) as executor:
-            return executor.submit(call).result()
+            return executor.submit(work).result()
 
     @staticmethod
     def emails_to(address: str):
