@@ -501,3 +501,15 @@ if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer
     # 100): each consumer empties its channel at once into its own bounded backlog, so
     # 1,000 is ample. (The Redis pub/sub layer has no capacity: see docs/operations.md.)
     CHANNEL_LAYERS["default"].setdefault("CONFIG", {"capacity": 1000, "expiry": 60})
+
+# --- Community management (issue 7) ---------------------------------------------------
+# Mastodon has no central server: share links open this instance's share form.
+TRIBUNE_MASTODON_SHARE_URL = (
+    env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"
+)
+TRIBUNE_RATE_LIMITS.update(
+    {
+        "feedback": (5, 60),
+        "follow": (20, 60),
+    }
+)

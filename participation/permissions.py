@@ -385,4 +385,79 @@ def frozen_reason(consultation) -> str | None:
     crisis = consultation.crisis
     if crisis is not None and crisis.frozen:
         return crisis.freeze_message or _("This consultation is frozen: it is read-only for now.")
+
+
+# --- Community management (issue 7) ---------------------------------------------------
+
+SEE_FIGURES = "participation.see_figures"
+SEE_MODERATION_FIGURES = "participation.see_moderation_figures"
+EXPORT_CONTRIBUTIONS = "participation.export_contributions"
+PUBLISH_RESULTS = "participation.publish_results"
+GIVE_FEEDBACK = "participation.give_feedback"
+FOLLOW = "participation.follow"
+
+# The communication team and administrators read every figure; moderators read only
+# the moderation figures (published / held / rejected); citizens and agents none.
+FIGURES_ROLES = (roles.COMMUNICATION, roles.ADMINISTRATORS)
+MODERATION_FIGURES_ROLES = (roles.MODERATORS, roles.COMMUNICATION, roles.ADMINISTRATORS)
+
+
+@rule(SEE_FIGURES)
+def see_figures_reason(user, consultation=None) -> str | None:
+    if not roles.has_role(user, *FIGURES_ROLES):
+        return _("Only the communication team and administrators see the participation figures.")
+    return None
+
+
+@rule(SEE_MODERATION_FIGURES)
+def see_moderation_figures_reason(user, consultation=None) -> str | None:
+    if not roles.has_role(user, *MODERATION_FIGURES_ROLES):
+        return _("Only moderators, the communication team and administrators see these figures.")
+    return None
+
+
+@rule(EXPORT_CONTRIBUTIONS)
+def export_reason(user, consultation) -> str | None:
+    if not roles.has_role(user, *FIGURES_ROLES):
+        return _("Only the communication team and administrators export contributions.")
+    return None
+
+
+@rule(PUBLISH_RESULTS)
+def publish_results_reason(user, consultation) -> str | None:
+    if not roles.has_role(user, *FIGURES_ROLES):
+        return _("Only the communication team and administrators publish results.")
+    return None
+
+
+def has_participated(user, consultation) -> bool:
+    """A comment, a support or a ballot in this consultation (three indexed lookups)."""
+    from participation.models import Ballot, Comment, Support
+
+    if not user.is_authenticated:
+        return False
+    return (
+        Comment.objects.filter(consultation=consultation, author=user).exists()
+        or Ballot.objects.filter(poll__consultation=consultation, voter=user).exists()
+        or Support.objects.filter(comment__consultation=consultation, user=user).exists()
+    )
+
+
+@rule(GIVE_FEEDBACK)
+def feedback_reason(user, consultation) -> str | None:
+    if not user.is_authenticated:
+        return _("Sign in to take part.")
+    if not user.has_verified_email:
+        return _("Confirm your e-mail address to take part: follow the link we sent you.")
+    if not has_participated(user, consultation):
+        return _("This question is for people who took part in the consultation.")
+    return None
+
+
+@rule(FOLLOW)
+def follow_reason(user, consultation) -> str | None:
+    if not user.is_authenticated:
+        return _("Sign in to follow this consultation.")
+    if not user.has_verified_email:
+        return _("Confirm your e-mail address to take part: follow the link we sent you.")
     return None

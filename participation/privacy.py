@@ -324,3 +324,52 @@ registry.register_data(
     erase=delete(),
     order=15,
 )
+
+
+# --- Community management (issue 7) ---------------------------------------------------
+
+registry.register_data(
+    "participation.Feedback",
+    user_fields=["user"],
+    category=CONTRIBUTIONS,
+    purpose=_("Count your answer to « Was this consultation useful to you? » in the figures."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The communication team, without your name; only averages are shown."),
+    retention=_(
+        "Kept with the consultation; on account deletion the rating stays in the figures, "
+        "no longer linked to you (your comment is erased if you choose to erase)."
+    ),
+    export=fields("consultation__title", "rating", "comment", "created_at"),
+    export_name="feedback",
+    erase=by_choice(keep=unlink(), erase=unlink(comment="")),
+    contribution=True,
+    order=30,
+)
+
+registry.register_data(
+    "participation.Follow",
+    user_fields=["user"],
+    category=_("E-mails"),
+    purpose=_("Tell you by e-mail when the results of a consultation you follow come out."),
+    legal_basis=LegalBasis.CONSENT,
+    recipients=_("Nobody: the e-mail is sent automatically."),
+    retention=_("Until you stop following, or delete your account."),
+    export=fields("consultation__title", "created_at", "notified_at"),
+    export_name="follows",
+    erase=delete(),
+    order=40,
+)
+
+registry.register_data(
+    "participation.ConsultationResults",
+    user_fields=["published_by"],
+    category=_("Your work in the administration"),
+    purpose=_("Record who published the results of a consultation."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The communication team and administrators."),
+    retention=_("Kept with the consultation; on account deletion, no longer linked to you."),
+    export=fields("consultation__title", "published_at"),
+    export_name="published_results",
+    erase=unlink(),
+    order=40,
+)

@@ -48,3 +48,24 @@ urlpatterns += [
         name="moderation_summary",
     ),
 ]
+
+# Community management (issue 7): counted share links, feedback, follows, open data.
+from participation.views import community  # noqa: E402
+
+urlpatterns += [
+    path("partager/<int:page_id>/<str:network>/", community.share, name="share"),
+    path("consultations/<int:consultation_id>/avis/", community.feedback, name="feedback"),
+    path("consultations/<int:consultation_id>/suivre/", community.follow, name="follow"),
+    path(
+        "consultations/<int:consultation_id>/donnees-ouvertes.<str:fmt>",
+        community.open_data,
+        name="open_data",
+    ),
+]
+
+from participation.feeds import ConsultationsAtomFeed, ConsultationsFeed  # noqa: E402
+
+urlpatterns += [
+    path("flux/rss/", ConsultationsFeed(), name="feed_rss"),
+    path("flux/atom/", ConsultationsAtomFeed(), name="feed_atom"),
+]

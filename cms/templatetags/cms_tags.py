@@ -44,3 +44,12 @@ def query_with(context, **changes) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+# Open Graph and Twitter Card need absolute addresses (issue 7).
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    if not url or url.startswith(("http://", "https://")):
+        return url or ""
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request else url

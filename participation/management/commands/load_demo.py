@@ -20,6 +20,10 @@ class Command(BaseCommand):
             return
         self.stdout.write("Chargement du site de démonstration…")
         created = demo.load(self.stdout)
+        # Community management (issue 7): dashboard figures for the demo.
+        from participation import demo_community
+
+        demo_community.load()
         if created:
             self.stdout.write(self.style.SUCCESS(f"Démo chargée : {created} pages créées."))
         else:

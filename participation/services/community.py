@@ -1,0 +1,382 @@
+"""Every write of community management (issue 7): visit and share counters, the daily
+rollup of figures, feedback, follows and published results.
+
+Counters are plain per-day integers: a visit adds 1 to (page, day) and keeps nothing
+about the visitor — no cookie, no IP address, no user agent, no identifier — so the
+measure needs no consent (CNIL, exemption for audience measurement).
+"""
+
+import logging
+import re
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participation import permissions, ratelimits
+from participation.models import (
+    Ballot,
+    Comment,
+    ConsultationResults,
+    DailyFigures,
+    Feedback,
+    Follow,
+    Network,
+    PageVisits,
+    ShareCount,
+    State,
+    Support,
+)
+
+logger = logging.getLogger(__name__)
+
+# Crawlers, link previewers, monitoring probes, scripts and headless browsers. Matched
+# on the User-Agent of the request only; the header itself is never stored.
+BOT_PATTERN = re.compile(
+    r"bot|crawl|spider|slurp|facebookexternalhit|embedly|preview|monitor|pingdom|"
+    r"uptime|curl|wget|python|httpx|java/|go-http|okhttp|headless|phantom|lighthouse|"
+    r"bingpreview|feedfetcher|scrapy|node-fetch|axios",
+    re.IGNORECASE,
+)
+FEEDBACK_COMMENT_MAX_LENGTH = 1000
+
+
+def is_bot(request) -> bool:
+    agent = request.headers.get("User-Agent", "")
+    if not agent or BOT_PATTERN.search(agent):
+        return True
+    # Browsers prefetching a link the person has not opened (yet).
+    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    return "prefetch" in purpose.lower()
+
+
+def _bump(model, **key) -> None:
+    """Add one to a per-day counter row: one UPDATE, or one INSERT the first time that
+    day (a concurrent first insert loses the race and updates instead)."""
+    if model.objects.filter(**key).update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(count=1, **key)
+    except IntegrityError:
+        model.objects.filter(**key).update(count=F("count") + 1)
+
+
+def record_visit(request, page) -> bool:
+    """Count one view of `page` today, unless it comes from a robot. True when counted."""
+    if request.method != "GET" or is_bot(request) or getattr(request, "is_preview", False):
+        return False
+    _bump(PageVisits, page_id=page.pk, day=timezone.localdate())
+    return True
+
+
+def record_share(request, page, network: str) -> bool:
+    if network not in Network.values:
+        raise ValidationError(_("Unknown network."), code="unknown_network")
+    if is_bot(request):
+        return False
+    _bump(ShareCount, page_id=page.pk, day=timezone.localdate(), network=network)
+    return True
+
+
+# --- Daily figures --------------------------------------------------------------------
+
+
+def _by_day(queryset, field="created_at", **counts):
+    return {
+        row["day"]: row
+        for row in queryset.annotate(day=TruncDate(field))
+        .values("day")
+        .annotate(**counts)
+        .order_by()
+    }
+
+
+def rollup(consultation) -> int:
+    """Recompute a consultation's daily figures from its contributions; returns the
+    number of days written. Grouped queries, run by the `rollup_engagement` command
+    (cron or the task worker), never by a page view."""
+    comments = Comment.objects.filter(consultation=consultation)
+    comment_days = _by_day(
+        comments,
+        comments=Count("pk", filter=Q(depth=0, is_official=False)),
+        replies=Count("pk", filter=Q(depth__gt=0, is_official=False)),
+        official_answers=Count("pk", filter=Q(is_official=True)),
+        answered=Count("pk", filter=Q(depth=0, has_official_answer=True)),
+        published=Count("pk", filter=Q(state=State.PUBLISHED, is_official=False)),
+        held=Count("pk", filter=Q(state=State.PENDING)),
+        rejected=Count("pk", filter=Q(state=State.REJECTED)),
+        hidden=Count("pk", filter=Q(state=State.HIDDEN)),
+    )
+    support_days = _by_day(
+        Support.objects.filter(comment__consultation=consultation), supports=Count("pk")
+    )
+    ballot_days = _by_day(
+        Ballot.objects.filter(poll__consultation=consultation), ballots=Count("pk")
+    )
+    feedback_days = _by_day(
+        Feedback.objects.filter(consultation=consultation),
+        feedback_count=Count("pk"),
+        feedback_total=Sum("rating"),
+    )
+
+    first_answer = (
+        Comment.objects.filter(root=OuterRef("pk"), is_official=True)
+        .order_by()
+        .values("root")
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    delays = defaultdict(list)
+    for created, answered_at in (
+        comments.filter(depth=0, has_official_answer=True)
+        .annotate(first=Subquery(first_answer))
+        .values_list("created_at", "first")
+    ):
+        if answered_at is not None:
+            day = timezone.localdate(created)
+            delays[day].append(max(0, int((answered_at - created).total_seconds())))
+
+    # A participant is counted once, on the day of their first contribution of any kind.
+    first_seen = {}
+    for rows in (
+        comments.filter(is_official=False, author__isnull=False)
+        .values("author")
+        .annotate(first=Min("created_at"))
+        .values_list("author", "first"),
+        Support.objects.filter(comment__consultation=consultation)
+        .values("user")
+        .annotate(first=Min("created_at"))
+        .values_list("user", "first"),
+        Ballot.objects.filter(poll__consultation=consultation, voter__isnull=False)
+        .values("voter")
+        .annotate(first=Min("created_at"))
+        .values_list("voter", "first"),
+    ):
+        for user_id, first in rows:
+            if user_id not in first_seen or first < first_seen[user_id]:
+                first_seen[user_id] = first
+    participant_days = defaultdict(int)
+    for first in first_seen.values():
+        participant_days[timezone.localdate(first)] += 1
+
+    days = set(comment_days) | set(support_days) | set(ballot_days) | set(feedback_days)
+    days |= set(delays) | set(participant_days)
+    fields = ["comments", "replies", "official_answers", "answered"]
+    fields += ["published", "held", "rejected", "hidden"]
+    rows = []
+    for day in sorted(days):
+        values = {name: comment_days.get(day, {}).get(name, 0) for name in fields}
+        rows.append(
+            DailyFigures(
+                consultation_id=consultation.pk,
+                day=day,
+                participants=participant_days.get(day, 0),
+                supports=support_days.get(day, {}).get("supports", 0),
+                ballots=ballot_days.get(day, {}).get("ballots", 0),
+                feedback_count=feedback_days.get(day, {}).get("feedback_count", 0),
+                feedback_total=feedback_days.get(day, {}).get("feedback_total") or 0,
+                answer_delays=sorted(delays.get(day, [])),
+                **values,
+            )
+        )
+    with transaction.atomic():
+        DailyFigures.objects.filter(consultation=consultation).delete()
+        DailyFigures.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def rollup_all(consultations=None) -> int:
+    from participation.models import ConsultationPage
+
+    total = 0
+    for consultation in consultations or ConsultationPage.objects.all():
+        total += rollup(consultation)
+    return total
+
+
+# --- Feedback and follows ------------------------------------------------------------
+
+
+def _hit(user, action: str) -> None:
+    limit, period = settings.TRIBUNE_RATE_LIMITS.get(action, (10, 60))
+    ratelimits.hit(user, action, limit=limit, period=period)
+
+
+def clean_rating(value) -> int:
+    try:
+        rating = int(str(value).strip())
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError(_("Choose a rating from 1 to 5."), code="rating_range")
+    return rating
+
+
+def give_feedback(*, user, consultation, rating, comment="") -> Feedback:
+    """Record a participant's answer to « Cette consultation vous a-t-elle été utile ? »."""
+    permissions.require(user, permissions.GIVE_FEEDBACK, consultation)
+    rating = clean_rating(rating)
+    comment = (comment or "").strip()
+    if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            _("Your comment is %(length)s characters long: %(limit)s at most.")
+            % {"length": len(comment), "limit": FEEDBACK_COMMENT_MAX_LENGTH},
+            code="too_long",
+        )
+    _hit(user, "feedback")
+    try:
+        with transaction.atomic():
+            return Feedback.objects.create(
+                consultation=consultation, user=user, rating=rating, comment=comment
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("You have already answered this question for this consultation. Thank you!"),
+            code="already_answered",
+        ) from None
+
+
+def set_follow(*, user, consultation, follow: bool) -> bool:
+    """Opt in to (or out of) the e-mail telling the results. Returns the new state."""
+    permissions.require(user, permissions.FOLLOW, consultation)
+    _hit(user, "follow")
+    if follow:
+        Follow.objects.get_or_create(consultation=consultation, user=user)
+    else:
+        Follow.objects.filter(consultation=consultation, user=user).delete()
+    return follow
+
+
+# --- Results --------------------------------------------------------------------------
+
+DECISIONS_MAX_LENGTH = 10000
+
+
+def save_results(*, user, consultation, summary, decisions) -> ConsultationResults:
+    permissions.require(user, permissions.PUBLISH_RESULTS, consultation)
+    summary, decisions = (summary or "").strip(), (decisions or "").strip()
+    errors = {}
+    if not summary:
+        errors["summary"] = _("Summarise what the contributions said.")
+    if not decisions:
+        errors["decisions"] = _("Say what was decided, one decision per paragraph.")
+    for name, text in (("summary", summary), ("decisions", decisions)):
+        if len(text) > DECISIONS_MAX_LENGTH:
+            errors[name] = _("%(limit)s characters at most.") % {"limit": DECISIONS_MAX_LENGTH}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        results, _created = ConsultationResults.objects.update_or_create(
+            consultation=consultation, defaults={"summary": summary, "decisions": decisions}
+        )
+    return results
+
+
+def publish_results(*, user, consultation) -> int:
+    """Show the results on the consultation page and e-mail the followers not told yet.
+    Returns how many e-mails are sent (after commit)."""
+    permissions.require(user, permissions.PUBLISH_RESULTS, consultation)
+    if consultation.status != "closed":
+        raise ValidationError(
+            _("Results are published once the consultation has closed."), code="not_closed"
+        )
+    with transaction.atomic():
+        results = (
+            ConsultationResults.objects.select_for_update()
+            .filter(consultation=consultation)
+            .first()
+        )
+        if results is None:
+            raise ValidationError(
+                _("Write the summary and the decisions before publishing."), code="no_results"
+            )
+        if results.published_at is None:
+            results.published_at = timezone.now()
+            results.published_by = user
+            results.save(update_fields=["published_at", "published_by"])
+        follower_ids = list(
+            Follow.objects.filter(consultation=consultation, notified_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        transaction.on_commit(lambda: notify_followers(consultation, follower_ids))
+    return len(follower_ids)
+
+
+def notify_followers(consultation, follow_ids) -> int:
+    """One e-mail per follower, each marked as told so a second publish sends nothing."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    sent = 0
+    site = consultation.get_site()
+    url = consultation.full_url or consultation.url
+    follows = Follow.objects.filter(pk__in=follow_ids, notified_at__isnull=True).select_related(
+        "user"
+    )
+    for follow in follows.iterator():
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"consultation": consultation, "url": url, "user": follow.user, "site": site}
+            subject = render_to_string("participation/community/email/results_subject.txt", context)
+            body = render_to_string("participation/community/email/results_message.txt", context)
+        try:
+            send_mail(" ".join(subject.split()), body, None, [follow.user.email])
+        except Exception:
+            logger.exception("results e-mail not sent (follow %s)", follow.pk)
+            continue
+        Follow.objects.filter(pk=follow.pk).update(notified_at=timezone.now())
+        sent += 1
+    logger.info("results of consultation %s: %s follower(s) told", consultation.pk, sent)
+    return sent
+
+
+# --- Objectives -----------------------------------------------------------------------
+
+
+def set_objectives(*, user, consultation, targets: dict) -> list:
+    """Replace the consultation's objectives with {metric: target} (None or empty
+    removes one). Targets are numbers ≥ 0; percentages at most 100."""
+    from decimal import Decimal, InvalidOperation
+
+    from participation.models import Metric, Objective
+
+    permissions.require(user, permissions.SEE_FIGURES, consultation)
+    cleaned, errors = {}, {}
+    for metric, raw in targets.items():
+        if metric not in Metric.values:
+            errors[metric] = _("Unknown figure.")
+            continue
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw).replace(",", ".").strip())
+        except InvalidOperation:
+            errors[metric] = _("Enter a number.")
+            continue
+        if value < 0 or (metric.endswith("_percent") and value > 100):
+            errors[metric] = (
+                _("Enter a number between 0 and 100 for a percentage.")
+                if (metric.endswith("_percent"))
+                else _("Enter a positive number.")
+            )
+            continue
+        if metric == Metric.SATISFACTION and value > 5:
+            errors[metric] = _("Satisfaction is out of 5.")
+            continue
+        cleaned[metric] = value.quantize(Decimal("0.1"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Objective.objects.filter(consultation=consultation).exclude(metric__in=cleaned).delete()
+        for metric, value in cleaned.items():
+            Objective.objects.update_or_create(
+                consultation=consultation, metric=metric, defaults={"target": value}
+            )
+    return list(Objective.objects.filter(consultation=consultation))
