@@ -106,12 +106,8 @@ def _audit(instance, action, user, **data):
 
 
 def _broadcast_state(current, was_published: bool) -> None:
-    if current.is_published and not was_published:
-        found = events.comment_created(current)
-    elif was_published and not current.is_published:
-        found = [events.Event("comment.removed", current.consultation_id, {"id": current.pk})]
-    else:
-        found = []
+    # Readers see the comment appear, or its placeholder (docs/live-protocol.md).
+    found = events.comment_state_changed(current, was_published=was_published)
     found.append(
         events.Event(
             "moderation.decided",
