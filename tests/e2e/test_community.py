@@ -42,10 +42,7 @@ def shares(live_site, page_id, network):
 
 
 def test_team_reads_the_dashboard_changes_the_period_and_exports(page, live_site):
-    page.goto(live_site.url("/admin/login/"))
-    page.get_by_label("Adresse e-mail").fill(TEAM)
-    page.locator("#id_password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    live_site.admin_login(page, TEAM, demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET)
     expect(page).to_have_url(re.compile(r"/admin/$"))
     expect(page.get_by_role("heading", name="Participation des 7 derniers jours")).to_be_visible()
 
