@@ -16,10 +16,9 @@ import os
 import random
 import time
 
-from _setup import ThrowAwayDatabase, summary
-from django.db import connection, reset_queries
+from _setup import ThrowAwayDatabase, measure, sizes_summary
+from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
 from participation.models import Comment, Report, State
@@ -29,27 +28,6 @@ from tests import factories
 AUTHORS = 40
 REPORTERS = 5
 QUEUE = "/admin/moderation/"
-
-
-def measure(client, url, runs):
-    client.get(url)  # warm caches
-    times, cpu = [], []
-    for _ in range(runs):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    cpu_figures = summary(cpu)
-    return {
-        **summary(times),
-        "cpu_p50_ms": cpu_figures["p50_ms"],
-        "cpu_p95_ms": cpu_figures["p95_ms"],
-        "queries": len(captured),
-    }
 
 
 def fill(consultation, size, authors, reporters, rng, batch=5000):
@@ -151,28 +129,7 @@ def main():
                 ),
                 flush=True,
             )
-        counts = {
-            name: sorted({results[size][name]["queries"] for size in sizes})
-            for name in results[sizes[0]]
-        }
-        print(
-            json.dumps(
-                {
-                    "bench": "moderation",
-                    "db": vendor,
-                    "runs": args.runs,
-                    "sizes": results,
-                    "same_query_count_at_every_size": all(len(c) == 1 for c in counts.values()),
-                    "worst_p95_ms": max(
-                        figure["p95_ms"] for size in sizes for figure in results[size].values()
-                    ),
-                    "worst_cpu_p95_ms": max(
-                        figure["cpu_p95_ms"] for size in sizes for figure in results[size].values()
-                    ),
-                    "load_average": os.getloadavg()[0],
-                }
-            )
-        )
+        print(json.dumps(sizes_summary("moderation", vendor, args.runs, results)))
 
 
 if __name__ == "__main__":

@@ -33,10 +33,15 @@ def _plain(value):
     return str(value)
 
 
-def _cell(value):
-    """A spreadsheet would run a cell starting with = + - @ as a formula (CSV injection):
-    such text gets a leading apostrophe in the CSV file; the JSON keeps it as typed."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+# Tab and carriage return too: some spreadsheets skip them and read the formula after.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection):
+    such text gets a leading apostrophe in CSV and XLSX files; JSON keeps it as typed.
+    Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 
@@ -74,7 +79,9 @@ def build_zip(user) -> bytes:
             text = io.StringIO()
             writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+            writer.writerows(
+                {key: spreadsheet_cell(value) for key, value in row.items()} for row in rows
+            )
             archive.writestr(f"{name}.csv", text.getvalue())
             summary.append(
                 {

@@ -11,23 +11,15 @@ import io
 from django.conf import settings
 from django.utils import timezone
 
+from consent.services.exports import spreadsheet_cell
 from participation import permissions
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KINDS = ("comments", "ballots", "answers", "figures")
 FORMATS = ("csv", "xlsx")
 
 
-def neutralise_cell(value):
-    """A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection):
-    such text gets a leading apostrophe. Numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
 def neutralise(values):
-    return [neutralise_cell(value) for value in values]
+    return [spreadsheet_cell(value) for value in values]
 
 
 def pseudonym(consultation_id: int, user_id) -> str:
@@ -124,23 +116,7 @@ def figure_rows(consultation):
     from participation.queries import community as queries
 
     result = queries.lifetime(consultation)
-    names = [
-        "visits",
-        "shares",
-        "participants",
-        "comments",
-        "replies",
-        "supports",
-        "ballots",
-        "official_answers",
-        "answered",
-        "published",
-        "held",
-        "rejected",
-        "hidden",
-        "feedback_count",
-        "feedback_total",
-    ]
+    names = ["visits", "shares", *queries.FIGURE_FIELDS]
     yield ["day", *names]
     for row in result.series:
         if any(row[name] for name in names):
