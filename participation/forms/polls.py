@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME, ORDERING_FIELD_NAME
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from participation.models import Ballot, QuestionKind
@@ -92,11 +92,50 @@ class BallotForm(forms.Form):
             error_messages={"required": _("Choose an answer."), **messages},
         )
 
+    def render(self, template_name=None, context=None, renderer=None):
+        # A blank ballot is the same markup for everyone who gave the same answers (most
+        # readers gave none), and Django's widget templates are the costliest part of the
+        # consultation page: the markup is kept, keyed by everything it is made of.
+        if self.is_bound or template_name or context or renderer:
+            return super().render(template_name, context, renderer)
+        key = self._markup_key()
+        markup = _BLANK_MARKUP.get(key)
+        if markup is None:
+            if len(_BLANK_MARKUP) >= _BLANK_MARKUP_LIMIT:
+                _BLANK_MARKUP.clear()
+            markup = _BLANK_MARKUP[key] = super().render()
+        return markup
+
+    # RenderableMixin binds these to its own render: {{ form }} must come here.
+    __str__ = render
+    __html__ = render
+
+    def _markup_key(self) -> tuple:
+        return (
+            get_language(),
+            self.auto_id,
+            tuple(
+                (
+                    name,
+                    type(field).__name__,
+                    str(field.label),
+                    str(field.help_text),
+                    tuple(getattr(field, "choices", ())),
+                    repr(self.get_initial_for_field(field, name)),
+                )
+                for name, field in self.fields.items()
+            ),
+        )
+
     def answers(self) -> dict:
         """{question id: choice id(s) or text}, for services.polls.cast_ballot."""
         return {
             question.pk: self.cleaned_data.get(question.field_name) for question in self.questions
         }
+
+
+_BLANK_MARKUP: dict = {}
+_BLANK_MARKUP_LIMIT = 1024
 
 
 def with_form(block, bound=None):

@@ -122,20 +122,37 @@ class ThreadPage:
     errors: list = field(default_factory=list)
 
 
+# Rules whose answer depends only on the comment's state and on whether the viewer wrote
+# it (the consultation and the viewer are the same for the whole page).
+_SHARED_RULES = {
+    "may_reply": permissions.REPLY,
+    "may_answer_officially": permissions.ANSWER_OFFICIALLY,
+    "may_delete": permissions.DELETE_COMMENT,
+    "may_support": permissions.SUPPORT_COMMENT,
+    "may_report": permissions.REPORT_COMMENT,
+}
+
+
 def _attach_actions(comments, viewer, consultation, supported_ids) -> None:
-    """What the viewer may do with each comment, computed without queries."""
+    """What the viewer may do with each comment, computed without queries, and once per
+    kind of comment (state × own or not) rather than once per comment: a page holds
+    dozens of comments but a handful of kinds."""
+    answers = {}
     for comment in comments:
         comment.consultation = consultation
         comment.viewer_supports = comment.pk in supported_ids
-        comment.may_reply = permissions.can(viewer, permissions.REPLY, comment)
-        comment.may_answer_officially = permissions.can(
-            viewer, permissions.ANSWER_OFFICIALLY, comment
-        )
-        comment.may_edit = permissions.can(viewer, permissions.EDIT_COMMENT, comment)
-        comment.may_delete = permissions.can(viewer, permissions.DELETE_COMMENT, comment)
-        comment.may_support = permissions.can(viewer, permissions.SUPPORT_COMMENT, comment)
-        comment.may_report = permissions.can(viewer, permissions.REPORT_COMMENT, comment)
         comment.is_own = viewer.is_authenticated and comment.author_id == viewer.pk
+        kind = (comment.state, comment.is_own)
+        if kind not in answers:
+            answers[kind] = {
+                name: permissions.can(viewer, rule, comment) for name, rule in _SHARED_RULES.items()
+            }
+        for name, allowed in answers[kind].items():
+            setattr(comment, name, allowed)
+        # Editing also depends on the comment's age: asked of the viewer's own only.
+        comment.may_edit = comment.is_own and permissions.can(
+            viewer, permissions.EDIT_COMMENT, comment
+        )
 
 
 def build_tree(tops, replies) -> None:

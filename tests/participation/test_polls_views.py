@@ -352,3 +352,29 @@ def test_a_consultation_not_saved_yet_has_no_polls(db):
     from participation.models import ConsultationPage
 
     assert poll_queries.published_polls(ConsultationPage(title="Nouvelle")) == []
+
+
+def test_each_reader_sees_their_own_answers_in_the_ballot_form(client, users, poll, consultation):
+    # The blank ballot's markup is kept between pages: it must still be each person's.
+    logged_in(client, users["citizen"]).post(vote_url(poll), form_data(poll, 0, (0,)))
+    logged_in(Client(), users["agent"]).post(vote_url(poll), form_data(poll, 1, (1,)))
+    for _round in range(2):
+        for user, single, multiple in ((users["citizen"], 0, 0), (users["agent"], 1, 1)):
+            html = poll_html(logged_in(Client(), user).get(consultation.url), poll)
+            assert checked(html, poll, 0, single) and not checked(html, poll, 0, 1 - single)
+            assert checked(html, poll, 1, multiple) and not checked(html, poll, 1, 1 - multiple)
+        fresh = poll_html(logged_in(Client(), users["communication"]).get(consultation.url), poll)
+        assert not any(checked(fresh, poll, 0, index) for index in (0, 1))
+
+
+def test_the_ballot_form_follows_the_language_and_edits_of_its_questions(
+    client, users, poll, consultation
+):
+    client = logged_in(client, users["citizen"])
+    assert "Cochez" in poll_html(client.get(consultation.url), poll)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Tick" in poll_html(client.get(consultation.url), poll)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    first = poll.questions.all()[0]
+    first.choices.filter(pk=factories.choice_ids(poll, 0)[0]).update(label="Le tramway")
+    assert "Le tramway" in poll_html(client.get(consultation.url), poll)
