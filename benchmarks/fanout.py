@@ -79,6 +79,12 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(port: int) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -112,7 +118,13 @@ def start_server(port: int) -> subprocess.Popen:
 
 def reader_process(url, origin, count, expected, ready, go, results):
     """`count` readers in this process; sends back every (comment number, arrival)."""
+    import gc
+
     import websockets
+
+    # Forked from a process that loaded Django: a browser does not carry that heap, so
+    # the collector must not walk it in the middle of a broadcast either.
+    gc.freeze()
 
     async def one(arrivals, opened):
         async with websockets.connect(
@@ -147,14 +159,14 @@ def reader_process(url, origin, count, expected, ready, go, results):
             await asyncio.sleep(0.05)
         ready.set()
         await asyncio.get_running_loop().run_in_executor(None, go.wait)
+        started_cpu = time.process_time()
         _done, pending = await asyncio.wait(tasks, timeout=args_grace + expected / 1.0)
         for task in pending:
             task.cancel()
-        return arrivals
+        return arrivals, time.process_time() - started_cpu
 
     args_grace = 15
-    arrivals = asyncio.run(main())
-    results.put(arrivals)
+    results.put(asyncio.run(main()))
 
 
 def run_round(port, server, consultation, authors, clients) -> dict:
@@ -188,6 +200,7 @@ def run_round(port, server, consultation, authors, clients) -> dict:
     time.sleep(1)
     connected_rss = rss_kib(server.pid)
     sent = {}
+    server_cpu = cpu_seconds(server.pid)
     go.set()
     interval = 1 / args.rate
     start = time.monotonic()
@@ -200,9 +213,13 @@ def run_round(port, server, consultation, authors, clients) -> dict:
         services.post_comment(
             author=authors[n % len(authors)], consultation=consultation, body=f"fanout {n}"
         )
-    arrivals = []
+    posting_s = time.monotonic() - start
+    arrivals, readers_cpu = [], 0.0
     for _worker in workers:
-        arrivals.extend(results.get(timeout=300))
+        received_by_worker, cpu = results.get(timeout=300)
+        arrivals.extend(received_by_worker)
+        readers_cpu += cpu
+    server_cpu = cpu_seconds(server.pid) - server_cpu
     for worker in workers:
         worker.join(timeout=30)
     latencies = [
@@ -224,6 +241,11 @@ def run_round(port, server, consultation, authors, clients) -> dict:
         "lost": expected - received,
         "kib_per_connection": round((connected_rss - before) / clients, 1),
         "server_rss_mib": round(connected_rss / 1024, 1),
+        # CPU seconds while the comments were posted and delivered: the server process
+        # and the reader processes share the machine's cores.
+        "posting_s": round(posting_s, 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "readers_cpu_s": round(readers_cpu, 2),
     }
 
 
@@ -246,7 +268,8 @@ def main():
         finally:
             server.terminate()
             server.wait(timeout=10)
-            shutil.rmtree(SCRATCH, ignore_errors=True)
+    # After the throw-away database is dropped: it lives in SCRATCH.
+    shutil.rmtree(SCRATCH, ignore_errors=True)
     print(json.dumps({"bench": "fanout", "rounds": rounds}))
 
 

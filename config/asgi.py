@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP and the WebSocket routes under /ws/."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -22,3 +23,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, Wagtail, the URLconf) lives as long as the process:
+# frozen, the collector no longer walks it. With 1,000 WebSocket readers, full
+# collections over that heap stalled the event loop for 90–230 ms in the middle of a
+# broadcast (benchmarks/fanout.py).
+gc.collect()
+gc.freeze()
