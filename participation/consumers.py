@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 from collections import deque
+from datetime import datetime
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -265,7 +266,14 @@ class ConsultationConsumer(_Stream):
             logger.info("live connection refused: no such consultation")
             return None
         self.consultation_id = consultation_id
-        opens_at, closes_at = period
+        self._set_timers(*period)
+        return events.consultation_group(consultation_id)
+
+    def _set_timers(self, opens_at, closes_at) -> None:
+        """Announce the opening and the closing to this reader when they come."""
+        for timer in self.timers:
+            timer.cancel()
+        self.timers = []
         now = timezone.now()
         for moment in (opens_at, closes_at):
             if moment is not None and now < moment:
@@ -273,7 +281,13 @@ class ConsultationConsumer(_Stream):
                 if delay < CLOSING_TIMER_LIMIT:
                     loop = asyncio.get_running_loop()
                     self.timers.append(loop.call_later(delay + 0.5, self._status_changed))
-        return events.consultation_group(consultation_id)
+
+    def deliver(self, message) -> None:
+        event = message["event"]
+        if event.get("type") == "consultation.status" and "closes_at" in event:
+            # An editor published new dates: the timers set at connection are stale.
+            self._set_timers(_parse_moment(event["opens_at"]), _parse_moment(event["closes_at"]))
+        super().deliver(message)
 
     def _status_changed(self) -> None:
         self._spawn(self._send_status())
@@ -286,13 +300,26 @@ class ConsultationConsumer(_Stream):
 
 
 class ModerationConsumer(_Stream):
-    """/ws/moderation/: pending comments, reports and alerts, for moderators only."""
+    """/ws/moderation/: pending comments, reports and alerts, for moderators only; a
+    moderator limited to some consultations hears only about those."""
 
     async def group_for_connection(self) -> str | None:
-        if not await _may_watch_moderation(self.scope.get("user")):
+        user = self.scope.get("user")
+        if not await _may_watch_moderation(user):
             logger.info("moderation stream refused to a non-moderator")
             return None
+        self.consultations = await _moderation_scope(user)
         return events.MODERATORS_GROUP
+
+    def deliver(self, message) -> None:
+        # One group for every moderator: the scope is applied here, per connection.
+        consultation = message["event"].get("consultation")
+        if self.consultations is None or consultation in self.consultations:
+            super().deliver(message)
+
+
+def _parse_moment(value):
+    return datetime.fromisoformat(value) if value else None
 
 
 @database_sync_to_async
@@ -317,6 +344,11 @@ def _consultation_status(consultation_id) -> dict | None:
         return None
     payload = events.consultation_status(consultation)[0]
     return {"type": payload.type, **payload.data}
+
+
+@database_sync_to_async
+def _moderation_scope(user) -> set[int] | None:
+    return permissions.moderation_scope(user)
 
 
 @database_sync_to_async

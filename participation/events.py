@@ -8,6 +8,7 @@ else goes to the moderators' audience. docs/live-protocol.md describes every typ
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -139,8 +140,8 @@ def comment_state_changed(comment, *, was_published: bool) -> list[Event]:
 
 
 def consultation_status(consultation) -> list[Event]:
-    """The consultation opened, closed or turned its comments off (an editor published
-    it again): readers' forms follow."""
+    """The consultation opened, closed or turned its comments off, or an editor changed
+    its dates: readers' forms follow, and each connection sets its timers anew."""
     return [
         Event(
             "consultation.status",
@@ -148,9 +149,15 @@ def consultation_status(consultation) -> list[Event]:
             {
                 "status": consultation.status,
                 "comments": bool(consultation.comments_enabled),
+                "opens_at": _moment(consultation.opens_at),
+                "closes_at": _moment(consultation.closes_at),
             },
         )
     ]
+
+
+def _moment(value) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 # --- end of live journal ----------------------------------------------------------------

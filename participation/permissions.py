@@ -308,6 +308,13 @@ def moderated_consultation_ids(user) -> set[int] | None:
     return user._tribune_scope
 
 
+def moderation_scope(user) -> set[int] | None:
+    """The consultations this moderator may act on, or None for all of them."""
+    if roles.has_role(user, roles.ADMINISTRATORS):
+        return None
+    return moderated_consultation_ids(user)
+
+
 def is_moderator(user) -> bool:
     return roles.has_role(user, *MODERATION_ROLES)
 
@@ -315,9 +322,7 @@ def is_moderator(user) -> bool:
 def moderate_consultation_reason(user, consultation_id: int) -> str | None:
     if not user.is_authenticated or not is_moderator(user):
         return _("Only moderators can moderate comments.")
-    if roles.has_role(user, roles.ADMINISTRATORS):
-        return None
-    scope = moderated_consultation_ids(user)
+    scope = moderation_scope(user)
     if scope is not None and consultation_id not in scope:
         return _("You do not moderate this consultation.")
     return None

@@ -1,10 +1,14 @@
+from django.db import transaction
+from django.dispatch import receiver
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.signals import page_published
 
-from participation import permissions
+from participation import events, permissions
+from participation.models import ConsultationPage
 from participation.services import community as community_services
 from participation.views import dashboard as dashboard_views
 from participation.viewsets import ModeratorScopeViewSet, PollViewSet
@@ -13,6 +17,14 @@ from participation.viewsets import ModeratorScopeViewSet, PollViewSet
 @hooks.register("register_admin_viewset")
 def register_polls():
     return PollViewSet("polls")
+
+
+# The signal rather than the after_publish_page hook: workflow approval and scheduled
+# publishing (publish_scheduled) publish too, outside the editor's publish button.
+@receiver(page_published, sender=ConsultationPage)
+def announce_consultation_status(sender, instance, **kwargs):
+    """Readers with the page open see new dates or a closing at once (issue 4)."""
+    transaction.on_commit(lambda: events.publish_all(events.consultation_status(instance)))
 
 
 # --- Moderation (issue 5) --------------------------------------------------------------

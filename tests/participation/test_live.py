@@ -9,13 +9,14 @@ consumers' database calls then run in the test's thread, inside its transaction.
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from participation import consumers, events
@@ -314,7 +315,77 @@ def test_closing_is_sent_when_the_consultation_closes(application, consultation,
         "consultation": consultation.pk,
         "status": "closed",
         "comments": True,
+        "opens_at": consultation.opens_at.isoformat(),
+        "closes_at": consultation.closes_at.isoformat(),
     }
+
+
+def test_new_dates_published_by_an_editor_reach_readers_and_their_timers(
+    application, consultation, act
+):
+    """The editor moves the closing to one second from now and publishes: readers get the
+    new dates at once, then the closing when it comes, without reconnecting."""
+    consultation.closes_at = timezone.now() + timedelta(days=30)
+    consultation.save_revision().publish()
+
+    def republish():
+        page = type(consultation).objects.get(pk=consultation.pk)
+        page.closes_at = timezone.now() + timedelta(seconds=1)
+        page.save_revision().publish()
+
+    async def scenario():
+        reader, connected, _code = await open_stream(
+            application, f"/ws/consultations/{consultation.pk}/"
+        )
+        assert connected
+        await act(republish)
+        raw = await frames(reader, timeout=3)
+        await reader.disconnect()
+        return raw
+
+    first, second = [json.loads(text) for text in live(scenario)]
+    assert first["type"] == "consultation.status"
+    assert first["status"] == "open"
+    new_closing = type(consultation).objects.get(pk=consultation.pk).closes_at
+    assert datetime.fromisoformat(first["closes_at"]) == new_closing
+    assert "cursor" in first  # journalled: a reader who was away catches it up
+    assert second["type"] == "consultation.status"
+    assert second["status"] == "closed"
+
+
+def test_a_moderator_limited_to_some_consultations_hears_only_about_those(
+    application, client, users, consultation_index, act
+):
+    from participation.models import ModeratorScope
+
+    mine, other = (
+        factories.consultation(
+            consultation_index, title=title, comment_moderation=CommentModeration.A_PRIORI
+        )
+        for title in ("Plan vélo", "Budget participatif")
+    )
+    ModeratorScope.objects.create(moderator=users["moderator"], consultation=mine)
+    scoped_cookie = session_cookie(client, users["moderator"])
+    administrator_cookie = session_cookie(Client(), users["administrator"])
+
+    async def scenario():
+        scoped, connected, _code = await open_stream(application, "/ws/moderation/", scoped_cookie)
+        everything, connected_too, _code = await open_stream(
+            application, "/ws/moderation/", administrator_cookie
+        )
+        assert connected and connected_too
+        await act(post, users["citizen"], mine, "Sur le plan vélo")
+        await act(post, users["citizen"], other, "Sur le budget")
+        result = await frames(scoped), await frames(everything)
+        await scoped.disconnect()
+        await everything.disconnect()
+        return result
+
+    scoped_frames, all_frames = live(scenario)
+    assert [json.loads(text)["consultation"] for text in scoped_frames] == [mine.pk]
+    assert sorted(json.loads(text)["consultation"] for text in all_frames) == sorted(
+        [mine.pk, other.pk]
+    )
 
 
 # --- Who may connect ------------------------------------------------------------------------
