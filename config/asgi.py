@@ -2,6 +2,7 @@
 
 import gc
 import os
+from importlib import import_module
 
 from django.core.asgi import get_asgi_application
 
@@ -9,17 +10,38 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from participation.routing import websocket_urlpatterns  # noqa: E402
+
+
+class SessionReader:
+    """The session of the connection's cookie, for AuthMiddleware to find the person.
+
+    Channels' SessionMiddleware would also wrap every frame sent, to save a session that
+    the streams never change: with 1,000 readers that wrapper was a tenth of the
+    process's time in a broadcast (benchmarks/fanout.py). The streams only read it.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    async def __call__(self, scope, receive, send):
+        key = scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        # Loaded lazily, by AuthMiddleware's database call.
+        return await self.inner({**scope, "session": self.store(key)}, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            CookieMiddleware(SessionReader(AuthMiddleware(URLRouter(websocket_urlpatterns))))
         ),
     }
 )

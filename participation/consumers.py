@@ -253,7 +253,12 @@ class _Stream(AsyncWebsocketConsumer):
                     texts = list(self.backlog)
                     self.backlog.clear()
                     text = '{"type":"batch","events":[' + ",".join(texts) + "]}"
-                await self.send(text_data=text)
+                await self.write(text)
+
+    async def write(self, text: str) -> None:
+        """One frame to this reader: straight to the server, past the consumer's generic
+        send (this is the one call made per reader and per frame)."""
+        await self.base_send({"type": "websocket.send", "text": text})
 
 
 class ConsultationConsumer(_Stream):

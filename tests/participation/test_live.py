@@ -478,14 +478,14 @@ def test_a_reader_who_never_reads_is_let_go_and_others_keep_receiving(
     leave: its sends hang, its backlog fills, and the connection is closed."""
     settings.TRIBUNE_LIVE_MAX_BACKLOG = 3
     stalled = set()
-    original_send = consumers._Stream.send
+    original_write = consumers._Stream.write
 
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        if text_data is not None and id(self) in stalled:
+    async def write(self, text):
+        if id(self) in stalled:
             await asyncio.Event().wait()  # never drained
-        return await original_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+        return await original_write(self, text)
 
-    monkeypatch.setattr(consumers._Stream, "send", send)
+    monkeypatch.setattr(consumers._Stream, "write", write)
     authors = [factories.UserFactory() for _ in range(6)]
 
     async def scenario():
@@ -614,17 +614,17 @@ def test_a_process_subscribes_once_per_group_and_a_busy_reader_gets_a_batch(
 ):
     """However many readers a process holds, the layer delivers each broadcast to it
     once; frames that pile up while a reader's send is slow leave as one batch."""
-    original_send = consumers._Stream.send
+    original_write = consumers._Stream.write
     slow_once = []
     busy = set()
 
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        if text_data is not None and id(self) in busy and not slow_once:
+    async def write(self, text):
+        if id(self) in busy and not slow_once:
             slow_once.append(1)
             await asyncio.sleep(0.5)  # the process is busy with this reader
-        return await original_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+        return await original_write(self, text)
 
-    monkeypatch.setattr(consumers._Stream, "send", send)
+    monkeypatch.setattr(consumers._Stream, "write", write)
 
     async def scenario():
         from channels.layers import get_channel_layer
