@@ -190,11 +190,15 @@ def reply_reason(user, comment) -> str | None:
 @rule(ANSWER_OFFICIALLY)
 def answer_officially_reason(user, comment) -> str | None:
     """Official answers are replies; the institution may still answer once the
-    consultation has closed (it often does, with the outcome)."""
+    consultation has closed (it often does, with the outcome). Moderators answer too
+    (from the moderation queue), on the consultations they moderate."""
     if not user.is_authenticated:
         return _("Sign in to take part.")
     if not roles.has_role(user, *OFFICIAL_ROLES):
-        return _("Only agents and the communication team answer officially.")
+        if not is_moderator(user):
+            return _("Only agents, the communication team and moderators answer officially.")
+        if why := moderate_consultation_reason(user, comment.consultation_id):
+            return why
     consultation = comment.consultation
     if why := _comments_closed(consultation):
         return why

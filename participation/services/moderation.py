@@ -1,5 +1,5 @@
-"""Every moderation write: publish, reject, hide, restore, mark handled, ban, appeal,
-decide an appeal, crisis switches.
+"""Every moderation write: publish, reject, hide, restore, mark handled, answer
+officially, ban, lift a ban, appeal, decide an appeal, crisis switches, alerts seen.
 
 Each action locks the comment (select_for_update), checks its state again under the
 lock and refuses with a French message when another moderator decided first: nothing
@@ -45,6 +45,7 @@ LOG_RESTORE = "tribune.moderation.restore"
 LOG_HANDLED = "tribune.moderation.handled"
 LOG_BAN = "tribune.moderation.ban"
 LOG_LIFT_BAN = "tribune.moderation.lift_ban"
+LOG_OFFICIAL_ANSWER = "tribune.moderation.official_answer"
 LOG_APPEAL = "tribune.moderation.appeal"
 LOG_APPEAL_DECIDED = "tribune.moderation.appeal_decided"
 LOG_RULE_WORDS = "tribune.rule.word_filter"
@@ -206,6 +207,38 @@ def mark_handled(*, moderator, comment) -> Comment:
         _decide(moderator, current, Decision.HANDLED)
         _audit(current, LOG_HANDLED, moderator, reports=current.reports_count)
     return current
+
+
+def answer_officially(*, moderator, comment, body, key=None) -> Comment:
+    """Answer a published comment in the name of the institution, from the moderation
+    queue. The answer is an ordinary official reply (comments.post_comment: same badge,
+    same counters, same live event); the audit entry goes on the answered comment so
+    its history shows who answered."""
+    permissions.require(moderator, permissions.ANSWER_OFFICIALLY, comment)
+    with transaction.atomic():
+        answer = comment_services.post_comment(
+            author=moderator,
+            consultation=comment.consultation,
+            parent=comment,
+            body=body,
+            official=True,
+            key=key,
+        )
+        # A double click returns the first answer: record it once.
+        if not (key and _answer_logged(comment, answer)):
+            _audit(comment, LOG_OFFICIAL_ANSWER, moderator, answer=answer.pk)
+    logger.info("comment %s answered officially from the moderation queue", comment.pk)
+    return answer
+
+
+def _answer_logged(comment, answer) -> bool:
+    from wagtail.models import ModelLogEntry
+
+    return (
+        ModelLogEntry.objects.for_instance(comment)
+        .filter(action=LOG_OFFICIAL_ANSWER, data__answer=answer.pk)
+        .exists()
+    )
 
 
 def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) -> Ban:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from participation import permissions
+from participation.forms.comments import new_key
 from participation.models import (
     Appeal,
     CharterReason,
@@ -23,6 +24,7 @@ from participation.models import (
     State,
 )
 from participation.queries import moderation as queries
+from participation.ratelimits import RateLimited
 from participation.services import moderation as services
 
 logger = logging.getLogger(__name__)
@@ -57,9 +59,12 @@ def _back(request, default=None):
     return redirect(default or reverse("moderation_queue"))
 
 
+def _text(error) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
 def _refusal(request, error) -> None:
-    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    messages.error(request, text)
+    messages.error(request, _text(error))
     logger.info("moderation action refused: %s", type(error).__name__)
 
 
@@ -153,6 +158,47 @@ def history(request, pk):
             "versions": comment.versions.all(),
             "reports": comment.reports.order_by("-created_at"),
         },
+    )
+
+
+def _status(error) -> int:
+    if isinstance(error, RateLimited):
+        return 429
+    if isinstance(error, PermissionDenied):
+        return 403
+    return 400
+
+
+def answer(request, pk):
+    """Answer a comment officially. The queue's rows post here; a refusal comes back on
+    this page with the text as typed, so nothing written is lost."""
+    _require_moderator(request)
+    comment = get_object_or_404(
+        Comment.objects.select_related("consultation", "author", "parent"), pk=pk
+    )
+    error, status = "", 200
+    body = request.POST.get("body", "")
+    key = request.POST.get("key") or new_key()
+    if request.method == "POST":
+        try:
+            services.answer_officially(moderator=request.user, comment=comment, body=body, key=key)
+        except (ValidationError, PermissionDenied, RateLimited) as refusal:
+            error, status = _text(refusal), _status(refusal)
+            logger.info("official answer refused on comment %s: %s", pk, type(refusal).__name__)
+        else:
+            messages.success(request, _("Official answer published under the comment."))
+            return _back(request)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/answer.html",
+        {
+            "comment": comment,
+            "error": error,
+            "body": body,
+            "key": key,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
+        status=status,
     )
 
 
