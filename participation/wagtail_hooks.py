@@ -44,6 +44,12 @@ def register_moderation_urls():
         path("moderation/contestations/<int:pk>/", views.decide_appeal, name="moderation_appeal"),
         path("moderation/crise/<int:consultation_id>/", views.crisis, name="moderation_crisis"),
         path("moderation/alertes/", views.alerts, name="moderation_alerts"),
+        path("moderation/alertes/vues/", views.alerts_seen, name="moderation_alerts_seen"),
+        path("moderation/alertes/<int:pk>/vue/", views.alert_seen, name="moderation_alert_seen"),
+        path("moderation/bannissements/", views.bans, name="moderation_bans"),
+        path(
+            "moderation/bannissements/<int:pk>/lever/", views.lift_ban, name="moderation_lift_ban"
+        ),
     ]
 
 

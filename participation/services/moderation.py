@@ -24,10 +24,12 @@ from participation.models import (
     Comment,
     ConsultationModeration,
     Decision,
+    ModerationAlert,
     ModerationDecision,
     ModerationRules,
     State,
 )
+from participation.queries.moderation import scoped
 from participation.services import comments as comment_services
 from participation.services import notifications
 
@@ -294,15 +296,61 @@ def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) 
 
 
 def lift_ban(*, moderator, ban) -> Ban:
+    """End a ban now: the person may take part again at once."""
     permissions.require(moderator, permissions.BAN, ban.user)
     with transaction.atomic():
-        current = Ban.objects.select_for_update().get(pk=ban.pk)
+        current = Ban.objects.select_for_update().filter(pk=ban.pk).first()
+        if current is None:
+            raise ValidationError(_("This ban no longer exists: nothing was changed."), code="gone")
         if current.lifted_at is not None:
             raise ValidationError(_("This ban has already been lifted."), code="already_lifted")
-        current.lifted_at = timezone.now()
-        current.save(update_fields=["lifted_at"])
-        _audit(current, LOG_LIFT_BAN, moderator)
+        now = timezone.now()
+        if not current.is_active(now):
+            raise ValidationError(
+                _("This ban has already ended: nothing was changed."), code="ended"
+            )
+        current.lifted_at = now
+        current.lifted_by = moderator
+        current.save(update_fields=["lifted_at", "lifted_by"])
+        _audit(
+            current,
+            LOG_LIFT_BAN,
+            moderator,
+            until=current.ends_at.isoformat() if current.ends_at else "",
+            permanent=current.permanent,
+        )
+    ban.user.__dict__.pop("_tribune_ban", None)
+    logger.info("ban %s lifted", current.pk)
     return current
+
+
+# --- Alerts ------------------------------------------------------------------------------
+# Seen is shared by the team (who and when are on the alert itself), so no audit entry:
+# marking an alert seen decides nothing about a comment or a person.
+
+
+def mark_alert_seen(*, moderator, alert) -> ModerationAlert:
+    """One alert looked at; the first moderator to do so is the one recorded."""
+    permissions.require(moderator, permissions.HANDLE_ALERT, alert)
+    with transaction.atomic():
+        current = ModerationAlert.objects.select_for_update().filter(pk=alert.pk).first()
+        if current is None:
+            raise ValidationError(_("This alert no longer exists."), code="gone")
+        if current.seen_at is None:
+            current.seen_at = timezone.now()
+            current.seen_by = moderator
+            current.save(update_fields=["seen_at", "seen_by"])
+    return current
+
+
+def mark_all_alerts_seen(*, moderator, up_to: int | None = None) -> int:
+    """Every new alert this moderator can see, up to the newest one on their screen
+    (`up_to`), so an alert raised meanwhile stays new. One UPDATE; returns how many."""
+    permissions.require(moderator, permissions.WATCH_MODERATION, None)
+    alerts = scoped(ModerationAlert.objects.filter(seen_at__isnull=True), moderator)
+    if up_to is not None:
+        alerts = alerts.filter(pk__lte=up_to)
+    return alerts.update(seen_at=timezone.now(), seen_by=moderator)
 
 
 def appeal_deadline(decision):
