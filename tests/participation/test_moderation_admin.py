@@ -259,3 +259,15 @@ def test_administrators_limit_a_moderator_to_some_consultations(client, users, p
     assert ModeratorScope.objects.get().moderator == scoped
     client.force_login(users["moderator"])
     assert client.get(reverse("moderator_scopes:index")).status_code != 200
+
+
+def test_the_queue_documents_its_keyboard_shortcuts_for_javascript_only(
+    moderator_client, users, premoderated
+):
+    post(users["citizen"], premoderated, "Au clavier")
+    html = moderator_client.get(QUEUE).content.decode()
+    assert '<script type="module" src="/static/js/moderation.js"' in html
+    assert '<details class="moderation__shortcuts" id="moderation-shortcuts" hidden>' in html
+    for key in ("j", "k", "p", "r", "h", "t", "o", "?"):
+        assert f"<kbd>{key}</kbd>" in html
+    assert 'data-shortcut="p"' in html and 'data-shortcut="r"' in html
