@@ -184,6 +184,8 @@ def answer(request, pk):
     comment = get_object_or_404(
         Comment.objects.select_related("consultation", "author", "parent"), pk=pk
     )
+    # Outside their consultations a moderator does not read the comment either.
+    permissions.require(request.user, permissions.MODERATE, comment)
     error, status = "", 200
     body = request.POST.get("body", "")
     key = request.POST.get("key") or new_key()

@@ -249,9 +249,9 @@ def test_the_answer_page_is_for_moderators_of_the_consultation(client, users, sc
     client.force_login(users["citizen"])
     assert client.post(url, {"body": "Officiel ?"}).status_code in (302, 403)
     client.force_login(scoped)
-    response = client.post(url, {"body": "Hors périmètre"})
-    assert response.status_code == 403
-    assert "Vous ne modérez pas cette consultation." in response.content.decode()
+    for response in (client.get(url), client.post(url, {"body": "Hors périmètre"})):
+        # Wagtail sends refusals back to the admin's home, without the comment.
+        assert response.status_code == 302 and response.url == "/admin/"
     assert not official_answers(comment).exists()
 
 
