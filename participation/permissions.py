@@ -190,11 +190,15 @@ def reply_reason(user, comment) -> str | None:
 @rule(ANSWER_OFFICIALLY)
 def answer_officially_reason(user, comment) -> str | None:
     """Official answers are replies; the institution may still answer once the
-    consultation has closed (it often does, with the outcome)."""
+    consultation has closed (it often does, with the outcome). Moderators answer too
+    (from the moderation queue), on the consultations they moderate."""
     if not user.is_authenticated:
         return _("Sign in to take part.")
     if not roles.has_role(user, *OFFICIAL_ROLES):
-        return _("Only agents and the communication team answer officially.")
+        if not is_moderator(user):
+            return _("Only agents, the communication team and moderators answer officially.")
+        if why := moderate_consultation_reason(user, comment.consultation_id):
+            return why
     consultation = comment.consultation
     if why := _comments_closed(consultation):
         return why
@@ -291,6 +295,8 @@ DECIDE_APPEAL = "participation.decide_appeal"
 BAN = "participation.ban"
 CRISIS = "participation.crisis"
 APPEAL = "participation.appeal"
+SEE_BANS = "participation.see_bans"
+HANDLE_ALERT = "participation.handle_alert"
 
 
 def moderated_consultation_ids(user) -> set[int] | None:
@@ -338,18 +344,39 @@ def crisis_reason(user, consultation) -> str | None:
     return moderate_consultation_reason(user, consultation.pk)
 
 
-@rule(BAN)
-def ban_reason(user, target) -> str | None:
-    """Banning is site-wide: only moderators of every consultation and administrators."""
+def may_ban_reason(user) -> str | None:
+    """Banning (and lifting a ban) is site-wide: only moderators of every consultation
+    and administrators. Asked once per page by the list of bans."""
     if not user.is_authenticated or not is_moderator(user):
         return _("Only moderators can ban a person.")
     if not roles.has_role(user, roles.ADMINISTRATORS) and moderated_consultation_ids(user):
         return _("Only moderators of every consultation can ban a person.")
+    return None
+
+
+@rule(BAN)
+def ban_reason(user, target) -> str | None:
+    if why := may_ban_reason(user):
+        return why
     if target.pk == user.pk:
         return _("You cannot ban yourself.")
     if roles.has_role(target, *roles.STAFF) or target.is_superuser:
         return _("Staff members cannot be banned: withdraw their role first.")
     return None
+
+
+@rule(SEE_BANS)
+def see_bans_reason(user, _obj=None) -> str | None:
+    """Every moderator reads the list of bans (a ban keeps a person out of every
+    consultation, scoped ones included); only those who may ban lift one."""
+    if not user.is_authenticated or not is_moderator(user):
+        return _("Only moderators see the bans.")
+    return None
+
+
+@rule(HANDLE_ALERT)
+def handle_alert_reason(user, alert) -> str | None:
+    return moderate_consultation_reason(user, alert.consultation_id)
 
 
 @rule(DECIDE_APPEAL)

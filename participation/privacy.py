@@ -289,17 +289,19 @@ export_bans.columns = ("reason", "created_at", "ends_at", "lifted_at")
 
 
 def erase_bans(entry, user_ids, choice):
-    """A deleted account's bans go with it; bans decided by a deleted moderator stay."""
+    """A deleted account's bans go with it; bans decided or lifted by a deleted
+    moderator stay, no longer linked to them."""
     model = entry.model_class
     removed, _per_model = model.objects.filter(user_id__in=user_ids).delete()
-    return removed + model.objects.filter(moderator_id__in=user_ids).update(moderator=None)
+    removed += model.objects.filter(moderator_id__in=user_ids).update(moderator=None)
+    return removed + model.objects.filter(lifted_by_id__in=user_ids).update(lifted_by=None)
 
 
 erase_bans.action = "delete"
 
 registry.register_data(
     "participation.Ban",
-    user_fields=["user", "moderator"],
+    user_fields=["user", "moderator", "lifted_by"],
     category=MODERATION,
     purpose=_("Keep a banned account from taking part until the end of its ban."),
     legal_basis=LegalBasis.PUBLIC_INTEREST,
@@ -308,6 +310,20 @@ registry.register_data(
     export=export_bans,
     export_name="bans",
     erase=erase_bans,
+    order=15,
+)
+
+registry.register_data(
+    "participation.ModerationAlert",
+    user_fields=["seen_by"],
+    category=MODERATION,
+    purpose=_("Show the moderation team who has already looked at an alert, and when."),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=_("The moderators."),
+    retention=_("Kept with the alert; on account deletion it stays, no longer linked to you."),
+    export=fields("kind", "consultation__title", "created_at", "seen_at"),
+    export_name="moderation_alerts_seen",
+    erase=unlink(),
     order=15,
 )
 

@@ -51,10 +51,17 @@ def register_moderation_urls():
             "moderation/commentaires/<int:pk>/historique/", views.history, name="moderation_history"
         ),
         path("moderation/commentaires/<int:pk>/bannir/", views.ban, name="moderation_ban"),
+        path("moderation/commentaires/<int:pk>/repondre/", views.answer, name="moderation_answer"),
         path("moderation/selection/", views.bulk, name="moderation_bulk"),
         path("moderation/contestations/<int:pk>/", views.decide_appeal, name="moderation_appeal"),
         path("moderation/crise/<int:consultation_id>/", views.crisis, name="moderation_crisis"),
         path("moderation/alertes/", views.alerts, name="moderation_alerts"),
+        path("moderation/alertes/vues/", views.alerts_seen, name="moderation_alerts_seen"),
+        path("moderation/alertes/<int:pk>/vue/", views.alert_seen, name="moderation_alert_seen"),
+        path("moderation/bannissements/", views.bans, name="moderation_bans"),
+        path(
+            "moderation/bannissements/<int:pk>/lever/", views.lift_ban, name="moderation_lift_ban"
+        ),
     ]
 
 
@@ -76,6 +83,11 @@ def register_moderation_log_actions(actions):
         ("tribune.moderation.handled", _("Handle reports"), _("Reports marked as handled")),
         ("tribune.moderation.ban", _("Ban author"), _("Author banned")),
         ("tribune.moderation.lift_ban", _("Lift ban"), _("Ban lifted")),
+        (
+            "tribune.moderation.official_answer",
+            _("Answer officially"),
+            _("Answered officially from the moderation queue"),
+        ),
         ("tribune.moderation.appeal", _("Contest decision"), _("Decision contested by its author")),
         ("tribune.moderation.appeal_decided", _("Decide appeal"), _("Appeal decided")),
         ("tribune.rule.word_filter", _("Word filter"), _("Held by the word filter")),

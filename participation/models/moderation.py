@@ -339,6 +339,14 @@ class Ban(models.Model):
         _("until"), null=True, blank=True, help_text=_("Empty: permanent.")
     )
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = BanQuerySet.as_manager()
 
@@ -353,6 +361,10 @@ class Ban(models.Model):
     @property
     def permanent(self) -> bool:
         return self.ends_at is None
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.lifted_at is None and (self.ends_at is None or self.ends_at > now)
 
 
 class ModerationAlert(models.Model):
@@ -380,7 +392,17 @@ class ModerationAlert(models.Model):
     )
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    # Seen once for the whole team: the first moderator who handles an alert takes it
+    # off everyone's list of new alerts, and the others read who did and when.
     seen_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("seen by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("moderation alert")

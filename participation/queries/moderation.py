@@ -4,7 +4,7 @@ queries whatever their size (benchmarks/moderation.py), author histories, summar
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from participation import permissions
@@ -215,9 +215,55 @@ def moderated_consultations(user):
 def recent_alerts(user, size=50):
     return list(
         scoped(ModerationAlert.objects.all(), user)
-        .select_related("consultation")
+        .select_related("consultation", "seen_by")
         .order_by("-id")[:size]
     )
+
+
+def unseen_alerts_count(user) -> int:
+    """Alerts nobody in the team has marked seen yet (index alert_unseen)."""
+    return scoped(ModerationAlert.objects.filter(seen_at__isnull=True), user).count()
+
+
+# --- Bans ----------------------------------------------------------------------------------
+
+BANS_ACTIVE = "actifs"
+BANS_ENDED = "termines"
+BANS_ALL = "tous"
+BAN_FILTERS = (BANS_ALL, BANS_ACTIVE, BANS_ENDED)
+
+
+@dataclass
+class BansPage:
+    rows: list = field(default_factory=list)
+    next_cursor: str = ""
+
+
+def bans_page(status: str = BANS_ALL, *, author: int | None = None, cursor="", size=PAGE_SIZE):
+    """One page of bans, those still running first, newest first within each group.
+    Keyset on (ended, id): a page costs one query at any number of bans."""
+    now = timezone.now()
+    running = Q(lifted_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    bans = Ban.objects.annotate(
+        ended=Case(When(running, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    if status == BANS_ACTIVE:
+        bans = bans.filter(ended=0)
+    elif status == BANS_ENDED:
+        bans = bans.filter(ended=1)
+    if author:
+        bans = bans.filter(user_id=author)
+    after = _cursor_values(cursor)
+    if len(after) == 2:
+        bans = bans.filter(Q(ended__gt=after[0]) | Q(ended=after[0], id__lt=after[1]))
+    found = list(
+        bans.select_related("user", "moderator", "lifted_by").order_by("ended", "-id")[: size + 1]
+    )
+    page = BansPage(rows=found[:size])
+    if len(found) > size:
+        last = found[size - 1]
+        page.next_cursor = f"{last.ended}.{last.pk}"
+    return page
 
 
 def public_summary(consultation) -> dict:

@@ -1,5 +1,5 @@
-"""Every moderation write: publish, reject, hide, restore, mark handled, ban, appeal,
-decide an appeal, crisis switches.
+"""Every moderation write: publish, reject, hide, restore, mark handled, answer
+officially, ban, lift a ban, appeal, decide an appeal, crisis switches, alerts seen.
 
 Each action locks the comment (select_for_update), checks its state again under the
 lock and refuses with a French message when another moderator decided first: nothing
@@ -24,10 +24,12 @@ from participation.models import (
     Comment,
     ConsultationModeration,
     Decision,
+    ModerationAlert,
     ModerationDecision,
     ModerationRules,
     State,
 )
+from participation.queries.moderation import scoped
 from participation.services import comments as comment_services
 from participation.services import notifications
 
@@ -45,6 +47,7 @@ LOG_RESTORE = "tribune.moderation.restore"
 LOG_HANDLED = "tribune.moderation.handled"
 LOG_BAN = "tribune.moderation.ban"
 LOG_LIFT_BAN = "tribune.moderation.lift_ban"
+LOG_OFFICIAL_ANSWER = "tribune.moderation.official_answer"
 LOG_APPEAL = "tribune.moderation.appeal"
 LOG_APPEAL_DECIDED = "tribune.moderation.appeal_decided"
 LOG_RULE_WORDS = "tribune.rule.word_filter"
@@ -208,6 +211,38 @@ def mark_handled(*, moderator, comment) -> Comment:
     return current
 
 
+def answer_officially(*, moderator, comment, body, key=None) -> Comment:
+    """Answer a published comment in the name of the institution, from the moderation
+    queue. The answer is an ordinary official reply (comments.post_comment: same badge,
+    same counters, same live event); the audit entry goes on the answered comment so
+    its history shows who answered."""
+    permissions.require(moderator, permissions.ANSWER_OFFICIALLY, comment)
+    with transaction.atomic():
+        answer = comment_services.post_comment(
+            author=moderator,
+            consultation=comment.consultation,
+            parent=comment,
+            body=body,
+            official=True,
+            key=key,
+        )
+        # A double click returns the first answer: record it once.
+        if not (key and _answer_logged(comment, answer)):
+            _audit(comment, LOG_OFFICIAL_ANSWER, moderator, answer=answer.pk)
+    logger.info("comment %s answered officially from the moderation queue", comment.pk)
+    return answer
+
+
+def _answer_logged(comment, answer) -> bool:
+    from wagtail.models import ModelLogEntry
+
+    return (
+        ModelLogEntry.objects.for_instance(comment)
+        .filter(action=LOG_OFFICIAL_ANSWER, data__answer=answer.pk)
+        .exists()
+    )
+
+
 def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) -> Ban:
     """Bar a person from commenting, replying, supporting, voting and reporting, for
     `days` or for good; optionally hide every comment of theirs in the same action."""
@@ -261,15 +296,61 @@ def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) 
 
 
 def lift_ban(*, moderator, ban) -> Ban:
+    """End a ban now: the person may take part again at once."""
     permissions.require(moderator, permissions.BAN, ban.user)
     with transaction.atomic():
-        current = Ban.objects.select_for_update().get(pk=ban.pk)
+        current = Ban.objects.select_for_update().filter(pk=ban.pk).first()
+        if current is None:
+            raise ValidationError(_("This ban no longer exists: nothing was changed."), code="gone")
         if current.lifted_at is not None:
             raise ValidationError(_("This ban has already been lifted."), code="already_lifted")
-        current.lifted_at = timezone.now()
-        current.save(update_fields=["lifted_at"])
-        _audit(current, LOG_LIFT_BAN, moderator)
+        now = timezone.now()
+        if not current.is_active(now):
+            raise ValidationError(
+                _("This ban has already ended: nothing was changed."), code="ended"
+            )
+        current.lifted_at = now
+        current.lifted_by = moderator
+        current.save(update_fields=["lifted_at", "lifted_by"])
+        _audit(
+            current,
+            LOG_LIFT_BAN,
+            moderator,
+            until=current.ends_at.isoformat() if current.ends_at else "",
+            permanent=current.permanent,
+        )
+    ban.user.__dict__.pop("_tribune_ban", None)
+    logger.info("ban %s lifted", current.pk)
     return current
+
+
+# --- Alerts ------------------------------------------------------------------------------
+# Seen is shared by the team (who and when are on the alert itself), so no audit entry:
+# marking an alert seen decides nothing about a comment or a person.
+
+
+def mark_alert_seen(*, moderator, alert) -> ModerationAlert:
+    """One alert looked at; the first moderator to do so is the one recorded."""
+    permissions.require(moderator, permissions.HANDLE_ALERT, alert)
+    with transaction.atomic():
+        current = ModerationAlert.objects.select_for_update().filter(pk=alert.pk).first()
+        if current is None:
+            raise ValidationError(_("This alert no longer exists."), code="gone")
+        if current.seen_at is None:
+            current.seen_at = timezone.now()
+            current.seen_by = moderator
+            current.save(update_fields=["seen_at", "seen_by"])
+    return current
+
+
+def mark_all_alerts_seen(*, moderator, up_to: int | None = None) -> int:
+    """Every new alert this moderator can see, up to the newest one on their screen
+    (`up_to`), so an alert raised meanwhile stays new. One UPDATE; returns how many."""
+    permissions.require(moderator, permissions.WATCH_MODERATION, None)
+    alerts = scoped(ModerationAlert.objects.filter(seen_at__isnull=True), moderator)
+    if up_to is not None:
+        alerts = alerts.filter(pk__lte=up_to)
+    return alerts.update(seen_at=timezone.now(), seen_by=moderator)
 
 
 def appeal_deadline(decision):

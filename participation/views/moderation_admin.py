@@ -11,18 +11,22 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from participation import permissions
+from participation.forms.comments import new_key
 from participation.models import (
     Appeal,
+    Ban,
     CharterReason,
     Comment,
     ConsultationPage,
+    ModerationAlert,
     State,
 )
 from participation.queries import moderation as queries
+from participation.ratelimits import RateLimited
 from participation.services import moderation as services
 
 logger = logging.getLogger(__name__)
@@ -48,18 +52,26 @@ def _require_moderator(request):
         raise PermissionDenied(_("Only moderators can moderate comments."))
 
 
-def _back(request, default=None):
+def _next(request) -> str:
+    """The page to go back to, when it is one of this site's (else "")."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(default or reverse("moderation_queue"))
+        return target
+    return ""
+
+
+def _back(request, default=None):
+    return redirect(_next(request) or default or reverse("moderation_queue"))
+
+
+def _text(error) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
 def _refusal(request, error) -> None:
-    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    messages.error(request, text)
+    messages.error(request, _text(error))
     logger.info("moderation action refused: %s", type(error).__name__)
 
 
@@ -80,6 +92,7 @@ def queue(request):
             "queue": name,
             "queues": [(key, QUEUE_LABELS[key]) for key in queries.QUEUES],
             "counts": queries.queue_counts(request.user),
+            "unseen_alerts": queries.unseen_alerts_count(request.user),
             "filters": filters,
             "states": State.choices,
             "reasons": CharterReason.choices,
@@ -153,6 +166,49 @@ def history(request, pk):
             "versions": comment.versions.all(),
             "reports": comment.reports.order_by("-created_at"),
         },
+    )
+
+
+def _status(error) -> int:
+    if isinstance(error, RateLimited):
+        return 429
+    if isinstance(error, PermissionDenied):
+        return 403
+    return 400
+
+
+def answer(request, pk):
+    """Answer a comment officially. The queue's rows post here; a refusal comes back on
+    this page with the text as typed, so nothing written is lost."""
+    _require_moderator(request)
+    comment = get_object_or_404(
+        Comment.objects.select_related("consultation", "author", "parent"), pk=pk
+    )
+    # Outside their consultations a moderator does not read the comment either.
+    permissions.require(request.user, permissions.MODERATE, comment)
+    error, status = "", 200
+    body = request.POST.get("body", "")
+    key = request.POST.get("key") or new_key()
+    if request.method == "POST":
+        try:
+            services.answer_officially(moderator=request.user, comment=comment, body=body, key=key)
+        except (ValidationError, PermissionDenied, RateLimited) as refusal:
+            error, status = _text(refusal), _status(refusal)
+            logger.info("official answer refused on comment %s: %s", pk, type(refusal).__name__)
+        else:
+            messages.success(request, _("Official answer published under the comment."))
+            return _back(request)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/answer.html",
+        {
+            "comment": comment,
+            "error": error,
+            "body": body,
+            "key": key,
+            "next": _next(request),
+        },
+        status=status,
     )
 
 
@@ -253,11 +309,118 @@ def alerts(request):
     """The alerts panel: reloads itself every 30 s (the live stream of issue 4, when
     present, adds alerts without reloading)."""
     _require_moderator(request)
+    found = queries.recent_alerts(request.user)
     return TemplateResponse(
         request,
         "participation/moderation/admin/alerts.html",
         {
-            "alerts": queries.recent_alerts(request.user),
+            "alerts": found,
+            "newest": found[0].pk if found else "",
+            "unseen": queries.unseen_alerts_count(request.user),
             "counts": queries.queue_counts(request.user),
         },
+    )
+
+
+@require_POST
+def alert_seen(request, pk):
+    _require_moderator(request)
+    alert = ModerationAlert.objects.filter(pk=pk).first()
+    if alert is None:
+        messages.error(request, _("This alert no longer exists."))
+        return _back(request, reverse("moderation_alerts"))
+    try:
+        services.mark_alert_seen(moderator=request.user, alert=alert)
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("Alert marked as seen."))
+    return _back(request, reverse("moderation_alerts"))
+
+
+@require_POST
+def alerts_seen(request):
+    """« Tout marquer comme vu »: up to the newest alert the page showed, so an alert
+    raised since then stays new."""
+    _require_moderator(request)
+    newest = request.POST.get("jusqua", "")
+    try:
+        count = services.mark_all_alerts_seen(
+            moderator=request.user, up_to=int(newest) if newest.isdigit() else None
+        )
+    except PermissionDenied as error:
+        _refusal(request, error)
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)s alert marked as seen.", "%(count)s alerts marked as seen.", count)
+            % {"count": count},
+        )
+    return _back(request, reverse("moderation_alerts"))
+
+
+# --- Bans ----------------------------------------------------------------------------------
+
+BAN_FILTER_LABELS = {
+    queries.BANS_ALL: gettext_lazy("All"),
+    queries.BANS_ACTIVE: gettext_lazy("Active"),
+    queries.BANS_ENDED: gettext_lazy("Ended or lifted"),
+}
+
+
+def bans(request):
+    """Every ban, those still running first. Scoped moderators read the list (a ban
+    keeps a person out of their consultations too); only those who may ban lift one."""
+    _require_moderator(request)
+    permissions.require(request.user, permissions.SEE_BANS, None)
+    status = request.GET.get("etat", queries.BANS_ALL)
+    if status not in queries.BAN_FILTERS:
+        status = queries.BANS_ALL
+    author = request.GET.get("auteur", "")
+    author = int(author) if author.isdigit() else None
+    page = queries.bans_page(status, author=author, cursor=request.GET.get("apres", ""))
+    query = request.GET.copy()
+    query.pop("apres", None)
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/bans.html",
+        {
+            "page": page,
+            "status": status,
+            "filters": [(key, BAN_FILTER_LABELS[key]) for key in queries.BAN_FILTERS],
+            "author": author,
+            "may_lift": permissions.may_ban_reason(request.user) is None,
+            "query": query.urlencode(),
+            "next": request.get_full_path(),
+        },
+    )
+
+
+def lift_ban(request, pk):
+    """GET asks for confirmation, POST lifts the ban."""
+    _require_moderator(request)
+    ban = get_object_or_404(Ban.objects.select_related("user", "moderator", "lifted_by"), pk=pk)
+    refusal = permissions.reason(request.user, permissions.BAN, ban.user)
+    if request.method == "POST" and refusal is None:
+        try:
+            services.lift_ban(moderator=request.user, ban=ban)
+        except ValidationError as error:
+            _refusal(request, error)
+        else:
+            messages.success(
+                request,
+                _("The ban of %(name)s is lifted: they may take part again.")
+                % {"name": ban.user.display_name},
+            )
+        return _back(request, reverse("moderation_bans"))
+    return TemplateResponse(
+        request,
+        "participation/moderation/admin/lift_ban.html",
+        {
+            "ban": ban,
+            "active": ban.is_active(),
+            "refusal": refusal,
+            "next": _next(request),
+        },
+        status=403 if refusal else 200,
     )

@@ -110,3 +110,88 @@ def test_a_rejection_reaches_its_author_who_contests_it(page, browser, live_site
         "Vous avez contesté cette décision."
     )
     assert_no_axe_violations(page)
+
+
+def test_a_moderator_works_the_queue_with_the_keyboard_only(page, live_site):
+    """Issue 5: j/k move between rows, p publishes, r goes to the reason and Enter
+    rejects; the shortcuts are documented on the page and act only inside a row."""
+    from participation.models import Comment, ConsultationPage, State
+    from participation.services import comments
+
+    first = "Des bancs le long de la promenade, au clavier."
+    second = "Un message hors sujet, refusé au clavier."
+
+    def post_pending():
+        from accounts.models import User
+
+        camille = User.objects.get(email="citoyenne@demo.tribune.test")
+        consultation = ConsultationPage.objects.get(slug=SLUG)
+        return [
+            comments.post_comment(author=camille, consultation=consultation, body=text).pk
+            for text in (first, second)
+        ]
+
+    published_id, rejected_id = live_site.run(post_pending)
+    live_site.admin_login(page, MODERATION, demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET)
+    page.goto(live_site.url("/admin/moderation/"))
+    assert_no_axe_violations(page)
+    shortcuts_help = page.locator("#moderation-shortcuts")
+    expect(shortcuts_help.get_by_text("Raccourcis clavier", exact=True)).to_be_visible()
+
+    # A key typed outside the rows does nothing.
+    page.get_by_label("Rechercher dans le texte").press("p")
+    expect(page.get_by_label("Rechercher dans le texte")).to_have_value("p")
+    page.get_by_label("Rechercher dans le texte").fill("")
+
+    def focused_row_text():
+        return page.evaluate(
+            "document.activeElement.closest('li.moderation__row')?.textContent || ''"
+        )
+
+    def tab_into_the_rows():
+        for _press in range(80):
+            page.keyboard.press("Tab")
+            if focused_row_text():
+                return
+        raise AssertionError("la file n’a jamais reçu le focus au clavier")
+
+    def go_to(text):
+        for key in ("j", "k"):
+            for _press in range(40):
+                if text in focused_row_text():
+                    return
+                page.keyboard.press(key)
+        raise AssertionError(f"ligne introuvable au clavier : {text}")
+
+    tab_into_the_rows()
+    go_to(first)
+    page.keyboard.press("p")
+    expect(page.get_by_text("Commentaire publié.")).to_be_visible()
+
+    # Back from the server, focus is in the list again: no need to tab back in.
+    page.wait_for_function("document.activeElement.closest('li.moderation__row') !== null")
+    go_to(second)
+    page.keyboard.press("r")
+    reason = row(page, second).get_by_label("Motif (charte de modération)")
+    expect(reason).to_be_focused()
+    page.keyboard.type("Hors")
+    expect(reason).to_have_value("off_topic")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Commentaire refusé")).to_be_visible()
+
+    page.wait_for_function("document.activeElement.closest('li.moderation__row') !== null")
+    page.keyboard.press("?")
+    expect(shortcuts_help).to_have_attribute("open", "")
+    expect(shortcuts_help.get_by_text("publier", exact=True)).to_be_visible()
+    expect(page.locator("#keyboard-shortcuts-dialog")).to_be_hidden()  # not Wagtail's list
+    page.keyboard.press("Escape")
+    expect(shortcuts_help).not_to_have_attribute("open", "")
+    # Wagtail's own green message (« Commentaire refusé… ») is 3.56:1: its style, not ours.
+    assert_no_axe_violations(page, exclude=[".messages"])
+
+    states = live_site.run(
+        lambda: dict(
+            Comment.objects.filter(pk__in=[published_id, rejected_id]).values_list("pk", "state")
+        )
+    )
+    assert states == {published_id: State.PUBLISHED, rejected_id: State.REJECTED}

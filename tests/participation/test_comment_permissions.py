@@ -30,9 +30,9 @@ MATRIX = {
     "citizen": (True, True, False, False, False, True, True, False),
     "author": (True, True, False, True, True, False, False, False),
     "agent": (True, True, True, False, False, True, True, False),
-    "moderator": (True, True, False, False, False, True, True, True),
+    "moderator": (True, True, True, False, False, True, True, True),
     "communication": (True, True, True, False, False, True, True, False),
-    "administrator": (True, True, False, False, False, True, True, True),
+    "administrator": (True, True, True, False, False, True, True, True),
 }
 
 

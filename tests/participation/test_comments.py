@@ -180,7 +180,9 @@ def test_official_answer_skips_pre_moderation_and_citizens_cannot_give_one(users
     consultation.save()
     top = post(users["citizen"], consultation)
     services.move_to_state(top, State.PUBLISHED)
-    with pytest.raises(PermissionDenied, match="Seuls les agents et l’équipe communication"):
+    with pytest.raises(
+        PermissionDenied, match="Seuls les agents, l’équipe communication et l’équipe de modération"
+    ):
         post(users["citizen"], consultation, parent=top, official=True)
     answer = post(users["communication"], consultation, "Réponse.", parent=top, official=True)
     assert answer.state == State.PUBLISHED

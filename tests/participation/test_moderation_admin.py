@@ -1,6 +1,8 @@
 """The moderation workspace of the Wagtail admin: queues, filters, actions as plain
 form POSTs, history, bans, appeals, crisis switches, alerts; constant query count."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -259,3 +261,16 @@ def test_administrators_limit_a_moderator_to_some_consultations(client, users, p
     assert ModeratorScope.objects.get().moderator == scoped
     client.force_login(users["moderator"])
     assert client.get(reverse("moderator_scopes:index")).status_code != 200
+
+
+def test_the_queue_documents_its_keyboard_shortcuts_for_javascript_only(
+    moderator_client, users, premoderated
+):
+    post(users["citizen"], premoderated, "Au clavier")
+    html = moderator_client.get(QUEUE).content.decode()
+    # Production serves hashed names (ManifestStaticFilesStorage): moderation.<hash>.js.
+    assert re.search(r'<script type="module" src="/static/js/moderation(\.\w+)?\.js" nonce=', html)
+    assert '<details class="moderation__shortcuts" id="moderation-shortcuts" hidden>' in html
+    for key in ("j", "k", "p", "r", "h", "t", "o", "?"):
+        assert f"<kbd>{key}</kbd>" in html
+    assert 'data-shortcut="p"' in html and 'data-shortcut="r"' in html
