@@ -234,14 +234,12 @@ def page(context):
     assert not errors, f"erreurs JavaScript ou CSP dans la page : {errors}"
 
 
-def assert_no_axe_violations(page, exclude=()):
-    """axe-core (WCAG 2.1 A/AA rules) finds nothing on the page as it is now, outside
-    the `exclude` selectors (parts drawn by a third party, such as Wagtail's messages)."""
+def assert_no_axe_violations(page):
+    """axe-core (WCAG 2.1 A/AA rules) finds nothing on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
         page,
-        context={"exclude": [[selector] for selector in exclude]} if exclude else None,
         options={
             "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
             "resultTypes": ["violations"],
