@@ -4,7 +4,7 @@
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,30 +16,15 @@ from participation import permissions
 from participation.forms.comments import CommentForm, ReportForm
 from participation.models import ConsultationPage
 from participation.queries import comments as queries
-from participation.ratelimits import RateLimited
 from participation.services import comments as services
+from participation.views import REFUSALS, refusal_status, refusal_text
 
 logger = logging.getLogger(__name__)
 
-REFUSALS = (PermissionDenied, ValidationError, RateLimited)
 COMPOSE = "participation/comments/compose.html"
 REPLY = "participation/comments/reply.html"
 ARTICLE = "participation/comments/article.html"
 SUPPORT = "participation/comments/support.html"
-
-
-def _status(error) -> int:
-    if isinstance(error, RateLimited):
-        return 429
-    if isinstance(error, PermissionDenied):
-        return 403
-    return 400
-
-
-def _text(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 def _refuse(form, error, action: str, target) -> int:
@@ -52,9 +37,9 @@ def _refuse(form, error, action: str, target) -> int:
         field = "body"
     elif isinstance(error, ValidationError) and getattr(error, "code", "") == "bad_position":
         field = "position"
-    form.add_error(field, _text(error))
+    form.add_error(field, refusal_text(error))
     logger.info("%s refused on %s: %s", action, target, type(error).__name__)
-    return _status(error)
+    return refusal_status(error)
 
 
 def _consultation(pk: int) -> ConsultationPage:
@@ -237,7 +222,7 @@ def comment_delete(request, pk: int):
         try:
             comment = services.delete_comment(user=request.user, comment=comment)
         except REFUSALS as refusal:
-            error, status = _text(refusal), _status(refusal)
+            error, status = refusal_text(refusal), refusal_status(refusal)
             logger.info("delete refused on comment %s: %s", pk, type(refusal).__name__)
         else:
             note = _("Your comment is deleted.")
@@ -273,7 +258,7 @@ def comment_support(request, pk: int):
     try:
         comment = services.set_support(user=request.user, comment=comment, supported=supported)
     except REFUSALS as refusal:
-        error, status = _text(refusal), _status(refusal)
+        error, status = refusal_text(refusal), refusal_status(refusal)
         logger.info("support refused on comment %s: %s", pk, type(refusal).__name__)
         note = error
     else:
@@ -310,8 +295,8 @@ def comment_report(request, pk: int):
             )
         except REFUSALS as error:
             field = "details" if getattr(error, "code", "") in ("details_required",) else None
-            form.add_error(field, _text(error))
-            status = _status(error)
+            form.add_error(field, refusal_text(error))
+            status = refusal_status(error)
             logger.info("report refused on comment %s: %s", pk, type(error).__name__)
         else:
             messages.success(

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,6 +23,7 @@ from participation.queries import community as queries
 from participation.ratelimits import RateLimited
 from participation.services import community as services
 from participation.services.exports import neutralise
+from participation.views import REFUSALS, refusal_status, refusal_text
 
 logger = logging.getLogger(__name__)
 
@@ -106,15 +107,8 @@ def feedback(request, consultation_id: int):
             rating=request.POST.get("rating"),
             comment=request.POST.get("comment", ""),
         )
-    except (ValidationError, PermissionDenied, RateLimited) as error:
-        status = (
-            429
-            if isinstance(error, RateLimited)
-            else 403
-            if isinstance(error, PermissionDenied)
-            else 400
-        )
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    except REFUSALS as error:
+        status, text = refusal_status(error), refusal_text(error)
         logger.info("feedback refused on %s: %s", consultation.pk, type(error).__name__)
         return TemplateResponse(
             request,

@@ -26,8 +26,8 @@ from participation.models import (
     State,
 )
 from participation.queries import moderation as queries
-from participation.ratelimits import RateLimited
 from participation.services import moderation as services
+from participation.views import REFUSALS, refusal_status, refusal_text
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +66,8 @@ def _back(request, default=None):
     return redirect(_next(request) or default or reverse("moderation_queue"))
 
 
-def _text(error) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-
-
 def _refusal(request, error) -> None:
-    messages.error(request, _text(error))
+    messages.error(request, refusal_text(error))
     logger.info("moderation action refused: %s", type(error).__name__)
 
 
@@ -169,14 +165,6 @@ def history(request, pk):
     )
 
 
-def _status(error) -> int:
-    if isinstance(error, RateLimited):
-        return 429
-    if isinstance(error, PermissionDenied):
-        return 403
-    return 400
-
-
 def answer(request, pk):
     """Answer a comment officially. The queue's rows post here; a refusal comes back on
     this page with the text as typed, so nothing written is lost."""
@@ -192,8 +180,8 @@ def answer(request, pk):
     if request.method == "POST":
         try:
             services.answer_officially(moderator=request.user, comment=comment, body=body, key=key)
-        except (ValidationError, PermissionDenied, RateLimited) as refusal:
-            error, status = _text(refusal), _status(refusal)
+        except REFUSALS as refusal:
+            error, status = refusal_text(refusal), refusal_status(refusal)
             logger.info("official answer refused on comment %s: %s", pk, type(refusal).__name__)
         else:
             messages.success(request, _("Official answer published under the comment."))
