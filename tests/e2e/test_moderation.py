@@ -196,3 +196,71 @@ def test_a_moderator_works_the_queue_with_the_keyboard_only(page, live_site):
         )
     )
     assert states == {published_id: State.PUBLISHED, rejected_id: State.REJECTED}
+
+
+def test_official_answer_bans_and_alerts_screens_work_and_pass_axe(page, browser, live_site):
+    """Issue 5: the moderator answers officially from the admin, lifts a ban after the
+    confirmation page and marks the alerts seen; axe-core is clean on each screen."""
+    from accounts.models import User
+    from participation.models import Ban, Comment, ModerationAlert, State
+    from participation.services import moderation
+
+    def prepare():
+        moderator = User.objects.get(email=MODERATION)
+        camille = User.objects.get(email=demo.CAMILLE)
+        comment = Comment.objects.filter(
+            state=State.PUBLISHED, depth=0, consultation__slug="plan-velo-2027"
+        ).first()
+        moderation.ban(moderator=moderator, user=camille, reason="Insultes répétées.", days=7)
+        return comment.pk
+
+    def official_answers():
+        return Comment.objects.filter(parent_id=comment_id, is_official=True).count()
+
+    comment_id = live_site.run(prepare)
+    answers_before = live_site.run(official_answers)
+    live_site.admin_login(page, MODERATION, demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET)
+
+    page.goto(live_site.url(f"/admin/moderation/commentaires/{comment_id}/repondre/"))
+    assert_no_axe_violations(page)
+    page.get_by_role("textbox").fill("La Ville étudie cette proposition pour le budget 2027.")
+    page.get_by_role("button", name="Publier la réponse officielle").click()
+    expect(page.get_by_text("Réponse officielle publiée sous le commentaire.")).to_be_visible()
+    assert live_site.run(official_answers) == answers_before + 1
+
+    page.goto(live_site.url("/admin/moderation/bannissements/"))
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name=re.compile("Lever le bannissement.*Camille")).click()
+    expect(page.get_by_role("button", name="Oui, lever le bannissement")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Oui, lever le bannissement").click()
+    assert (
+        live_site.run(lambda: Ban.objects.active().filter(user__email=demo.CAMILLE).exists())
+        is False
+    )
+
+    page.goto(live_site.url("/admin/moderation/alertes/"))
+    assert_no_axe_violations(page)
+    # A citizen's comment on the watch list is announced on the open panel, live.
+    expect(page.locator("[data-moderation-alerts]")).to_have_attribute("data-live", "connected")
+    citizen = browser.new_context(locale="fr-FR")
+    citizen_page = citizen.new_page()
+    live_site.login(citizen_page, KARIM, demo.DEMO_PASSWORD)
+    citizen_page.goto(live_site.url("/consultations/plan-velo-2027/"))
+    citizen_page.get_by_label("Votre commentaire", exact=True).fill(
+        "C’est une urgence, ce carrefour."
+    )
+    citizen_page.get_by_role("button", name="Publier", exact=True).click()
+    citizen.close()
+    expect(page.locator("#alerts-incoming")).to_have_text(
+        "De nouvelles alertes sont arrivées : rafraîchissez la liste pour les voir."
+    )
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Rafraîchir la liste").click()
+    expect(page.locator("#alerts-incoming")).to_have_text("")
+    expect(page.locator(".moderation-alert", has_text="urgence").first).to_be_visible()
+    if page.get_by_role("button", name="Tout marquer comme vu").count():
+        page.get_by_role("button", name="Tout marquer comme vu").click()
+        expect(page.locator(".messages > ul")).to_have_css("opacity", "1")
+        assert_no_axe_violations(page)
+    assert live_site.run(lambda: ModerationAlert.objects.filter(seen_at=None).count()) == 0
