@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts import roles
-from participation.models import Comment, ResultsVisibility
+from participation.models import ResultsVisibility
 from participation.queries import comments as queries
 from participation.services import polls as poll_services
 from tests import factories
@@ -44,7 +44,7 @@ def add_ballots(consultation, count):
 def deep_cursor(consultation, sort_slug):
     """The cursor of the page that starts half-way down the top-level comments."""
     sort = queries.SORTS[sort_slug]
-    tops = Comment.objects.filter(consultation=consultation, depth=0).order_by(*sort.ordering)
+    tops = queries.top_level(None, consultation).order_by(*sort.ordering)
     middle = tops[tops.count() // 2]
     return queries.encode_cursor(sort, [getattr(middle, name) for name in sort.fields])
 

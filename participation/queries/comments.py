@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 # Row-value comparisons, "(supports_count, id) < (3, 812)": an index seek on both
 # databases, where the equivalent OR of two conditions scans every tie.
-from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleLessThan
+from django.db.models.fields.tuple_lookups import (
+    TupleGreaterThanOrEqual,
+    TupleLessThanOrEqual,
+)
 from django.utils.translation import gettext_lazy as _
 
 from participation import permissions
@@ -33,8 +36,9 @@ class Sort:
 
     @property
     def ordering(self) -> list[str]:
+        # Led by depth, which is 0 for every top-level comment: see top_level().
         sign = "-" if self.descending else ""
-        return [sign + name for name in self.fields]
+        return [sign + name for name in ("depth", *self.fields)]
 
 
 SORTS = {
@@ -101,12 +105,30 @@ def is_visible(comment, viewer) -> bool:
     )
 
 
+def top_level(viewer, consultation) -> QuerySet:
+    """The top-level comments a viewer sees, to be ordered by Sort.ordering.
+
+    "depth < 1" rather than "depth = 0", and the ordering led by depth: with an
+    equality, "newest first" is also the primary key's order, and PostgreSQL, finding
+    most rows of a big thread top-level, walked the primary key backwards past every
+    newer reply (30,000 rows, 5 ms, at 100,000 comments). No other index gives
+    (depth, id), so the planner takes comment_top_recent whatever its statistics say.
+    """
+    return Comment.objects.filter(visible_q(viewer), consultation=consultation, depth__lt=1)
+
+
 def after_q(sort: Sort, values) -> Q:
-    lookup = TupleLessThan if sort.descending else TupleGreaterThan
-    if len(sort.fields) == 1:
-        name = sort.fields[0] + ("__lt" if sort.descending else "__gt")
-        return Q(**{name: values[0]})
-    return Q(lookup(tuple(F(name) for name in sort.fields), tuple(values)))
+    """Past the cursor, as one row comparison that the sort's index seeks to.
+
+    Inclusive, from the next id: PostgreSQL estimates a row comparison by its first
+    column alone, and "depth < 0" matches nothing, so the strict form was estimated at
+    one row and planned as a sort of the whole rest of the thread (66 ms at 100,000).
+    """
+    columns = tuple(F(name) for name in ("depth", *sort.fields))
+    *leading, last = values
+    if sort.descending:
+        return Q(TupleLessThanOrEqual(columns, (0, *leading, last - 1)))
+    return Q(TupleGreaterThanOrEqual(columns, (0, *leading, last + 1)))
 
 
 @dataclass
@@ -241,7 +263,7 @@ def thread_page(
         .order_by("path")
         .values("path")[shown - 1 : shown]
     )
-    tops = Comment.objects.filter(visible, consultation=consultation, depth=0)
+    tops = top_level(viewer, consultation)
     if official_only:
         tops = tops.filter(has_official_answer=True)
     if after is not None:
