@@ -239,11 +239,10 @@ def feedback_context(request, consultation) -> dict:
     context = {"share_links": share_links(consultation)}
     if not user.is_authenticated:
         return context
-    from participation.models import Feedback, Follow
-
-    context["following"] = Follow.objects.filter(consultation=consultation, user=user).exists()
+    mine = permissions.standing(user, consultation)
+    context["following"] = mine["following"]
     context["can_follow"] = permissions.can(user, permissions.FOLLOW, consultation)
-    answered = Feedback.objects.filter(consultation=consultation, user=user).exists()
+    answered = mine["answered"]
     context["feedback_answered"] = answered
     context["can_give_feedback"] = not answered and permissions.can(
         user, permissions.GIVE_FEEDBACK, consultation
