@@ -16,6 +16,35 @@ from cms.forms import ConsultationFilterForm
 from cms.validators import validate_primary_colour
 
 
+class RememberedRestrictions:
+    """Page mixin: Wagtail asks for a page's view restrictions on every view of it (two
+    queries); they are remembered until a page or a restriction changes."""
+
+    def get_view_restrictions(self):
+        return queries.view_restrictions(self, super().get_view_restrictions)
+
+
+class RememberedSetting(BaseSiteSetting):
+    """Site settings read on every page, remembered until one is saved."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def for_request(cls, request):
+        attr_name = cls.get_cache_attr_name()
+        if not hasattr(request, attr_name):
+            site = queries.site_for(request)
+            key = ("setting", cls._meta.label, site.pk if site else None)
+            found = queries.remembered(request, key, lambda: cls.remember(site))
+            setattr(request, attr_name, found)
+        return getattr(request, attr_name)
+
+    @classmethod
+    def remember(cls, site):
+        return cls.for_site(site)
+
+
 class Status(models.TextChoices):
     UPCOMING = "upcoming", _("Upcoming")
     OPEN = "open", _("Open")
@@ -63,7 +92,7 @@ class ParticipationPeriod(models.Model):
             )
 
 
-class HomePage(Page):
+class HomePage(RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
@@ -99,7 +128,7 @@ class HomePage(Page):
         return context
 
 
-class ConsultationIndexPage(Page):
+class ConsultationIndexPage(RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     # By string, like subpage_types: cms never imports participation (DESIGN.md).
@@ -144,7 +173,7 @@ class ConsultationIndexPage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(RememberedRestrictions, Page):
     """Legal and editorial pages: mentions légales, accessibilité, charte…"""
 
     summary = models.TextField(_("summary"), blank=True)
@@ -163,7 +192,7 @@ class StandardPage(Page):
         verbose_name = _("standard page")
 
 
-class NewsIndexPage(Page):
+class NewsIndexPage(RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -187,7 +216,7 @@ class NewsIndexPage(Page):
         return context
 
 
-class NewsPage(Page):
+class NewsPage(RememberedRestrictions, Page):
     date = models.DateField(_("date"), default=timezone.localdate)
     summary = models.TextField(_("summary"), max_length=400)
     image = models.ForeignKey(
@@ -235,7 +264,7 @@ class AccessibilityStatus(models.TextChoices):
 
 
 @register_setting(icon="palette")
-class BrandingSettings(BaseSiteSetting):
+class BrandingSettings(RememberedSetting):
     site_name = models.CharField(_("site name"), max_length=100, default="Tribune")
     institution_name = models.CharField(
         _("institution name"),
@@ -276,7 +305,7 @@ class BrandingSettings(BaseSiteSetting):
 
 
 @register_setting(icon="list-ul")
-class NavigationSettings(BaseSiteSetting):
+class NavigationSettings(RememberedSetting):
     legal_notice_page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("legal notice"),
@@ -342,6 +371,12 @@ class NavigationSettings(BaseSiteSetting):
         ids = {name: getattr(self, f"{name}_id") for name in self.FOOTER_FIELDS}
         pages = Page.objects.live().in_bulk([pk for pk in ids.values() if pk])
         return {name: pages[pk] for name, pk in ids.items() if pk in pages}
+
+    @classmethod
+    def remember(cls, site):
+        navigation = super().remember(site)
+        _pages = navigation.footer_pages  # read with the settings, kept with them
+        return navigation
 
     def footer_links(self):
         return list(self.footer_pages.values())

@@ -1,10 +1,12 @@
 """Listings of the public site: a fixed number of queries per page, whatever the size."""
 
+import uuid
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 
@@ -84,3 +86,149 @@ def paginate(queryset, number, per_page) -> Listing:
         page = paginator.page(paginator.num_pages)
         errors.append(_("There is no page %(page)s: here is the last page.") % {"page": number})
     return Listing(page=page, errors=errors)
+
+
+# --- What every public page reads and editors rarely change ---------------------------
+#
+# The site for a host, the page at a path, the site settings, the main menu and a page's
+# view restrictions cost 13 queries on every page. Each process keeps them in memory
+# under a version kept in the shared cache (Redis in production); publishing, moving or
+# deleting a page, or saving a site, a setting or a view restriction, draws a new
+# version (cms.signals), and every process drops its copy at its next request.
+
+VERSION_KEY = "tribune:cms:published-version"
+MAX_REMEMBERED = 5000  # paths that exist: bounded by the pages, but a guard all the same
+_remembered: tuple[str | None, dict] = (None, {})
+
+
+def published_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Lost (first start, cache restarted or cleared): a new one, so no process keeps
+        # what it read before.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def forget_published() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def remembered(request, key, compute):
+    """compute() once per published version in this process. The version is read once
+    per request; None is never remembered (a 404 path must not fill the memory)."""
+    global _remembered
+    version = getattr(request, "_tribune_published_version", None)
+    if version is None:
+        version = published_version()
+        if request is not None:
+            request._tribune_published_version = version
+    known_version, entries = _remembered
+    if known_version != version:
+        # Replaced whole, never cleared in place: a request still on the old version
+        # writes into the old dict, not into the new one.
+        entries = {}
+        _remembered = (version, entries)
+    if key in entries:
+        return entries[key]
+    value = compute()
+    if value is not None:
+        if len(entries) >= MAX_REMEMBERED:
+            entries.clear()
+        entries[key] = value
+    return value
+
+
+def site_for(request):
+    """Site.find_for_request, remembered per host and port."""
+    from wagtail.models import Site
+
+    if not hasattr(request, "_wagtail_site"):
+        key = ("site", request._get_raw_host(), request.get_port())
+        request._wagtail_site = remembered(request, key, lambda: Site._find_for_request(request))
+    return request._wagtail_site
+
+
+def prime_route(request, path: str) -> None:
+    """Give Wagtail's serve view the page at `path` in one query (the specific page)
+    instead of two per level of the tree. The route itself comes from Wagtail's
+    Page.route_for_request the first time, so pages keep their own routing."""
+    from wagtail.models import Page
+    from wagtail.url_routing import RouteResult
+
+    site = site_for(request)
+    if site is None:
+        return
+
+    def locate():
+        result = Page.route_for_request(request, path)
+        if result is None:
+            return None
+        page, args, kwargs = result
+        return type(page), page.pk, tuple(args or ()), dict(kwargs or {})
+
+    found = remembered(request, ("route", site.pk, translation.get_language(), path), locate)
+    if found is None or getattr(request, "_wagtail_route_for_request", None) is not None:
+        return  # no such page, or just routed by Wagtail itself
+    model, pk, args, kwargs = found
+    page = model.objects.filter(pk=pk, live=True).first()
+    if page is not None:
+        request._wagtail_route_for_request = RouteResult(page, args, kwargs)
+
+
+def main_menu(request) -> list:
+    """Live public pages under the site root marked "show in menus", in tree order."""
+    site = site_for(request)
+    if site is None:
+        return []
+    return remembered(
+        request,
+        ("menu", site.pk),
+        lambda: list(public(site.root_page.get_children().live().in_menu())),
+    )
+
+
+def view_restrictions(page, compute):
+    """Page.get_view_restrictions() as a queryset whose results are already known: served
+    pages iterate it without a query, the admin's .order_by() still asks the database."""
+    from wagtail.models import PageViewRestriction
+
+    found = remembered(None, ("restrictions", page.pk), lambda: list(compute()))
+    restrictions = PageViewRestriction.objects.filter(pk__in=[r.pk for r in found])
+    restrictions._result_cache = list(found)
+    return restrictions
+
+
+def _forget(**_signal):
+    forget_published()
+
+
+def _forget_changed_setting(created=False, **_signal):
+    # A setting is created by the first page that reads it, with its defaults: nothing
+    # remembered before can be out of date, and forgetting would cost every page again.
+    if not created:
+        forget_published()
+
+
+def forget_on_changes() -> None:
+    """Draw a new published version whenever something remembered above changes."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from wagtail.contrib.settings.models import BaseSiteSetting
+    from wagtail.models import PageViewRestriction, Site, get_page_models
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    settings_models = [m for m in apps.get_models() if issubclass(m, BaseSiteSetting)]
+    # One connection per model, not one for every sender: a post_delete receiver for
+    # all models would stop Django's fast deletes everywhere.
+    for model in (*get_page_models(), Site, PageViewRestriction, *settings_models):
+        receiver = _forget_changed_setting if model in settings_models else _forget
+        label = model._meta.label
+        post_save.connect(receiver, sender=model, dispatch_uid=f"cms-forget-save-{label}")
+        post_delete.connect(_forget, sender=model, dispatch_uid=f"cms-forget-delete-{label}")
+    m2m_changed.connect(
+        _forget, sender=PageViewRestriction.groups.through, dispatch_uid="cms-forget-groups"
+    )
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(_forget, dispatch_uid=f"cms-forget-{id(signal)}")

@@ -1,6 +1,5 @@
 from django import template
 from django.utils.translation import gettext as _
-from wagtail.models import Site
 
 from cms import queries
 
@@ -11,10 +10,7 @@ register = template.Library()
 def main_menu(context):
     """Pages under the site root marked "show in menus", in tree order."""
     request = context.get("request")
-    site = Site.find_for_request(request) if request else None
-    if site is None:
-        return []
-    return list(queries.public(site.root_page.get_children().live().in_menu(), request))
+    return queries.main_menu(request) if request else []
 
 
 @register.simple_tag(takes_context=True)

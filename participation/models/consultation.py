@@ -16,7 +16,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
-from cms.models import ParticipationPeriod
+from cms.models import ParticipationPeriod, RememberedRestrictions
 
 
 class ConsultationTag(TaggedItemBase):
@@ -35,7 +35,7 @@ class CommentModeration(models.TextChoices):
     SITE_DEFAULT = "site_default", _("Site-wide default (moderation rules)")
 
 
-class ConsultationPage(ParticipationPeriod, Page):
+class ConsultationPage(RememberedRestrictions, ParticipationPeriod, Page):
     """A consultation: what is asked, why, until when. Comments and polls hang off it."""
 
     summary = models.TextField(
@@ -153,6 +153,13 @@ class ConsultationPage(ParticipationPeriod, Page):
             if self.__dict__["_tribune_site_a_priori"]:
                 return True
         return bool(self.crisis and self.crisis.force_a_priori)
+
+    def get_context(self, request, *args, **kwargs):
+        # Every form of the page asks who the reader is: one query answers them all.
+        from participation import permissions
+
+        permissions.load_standing(request.user)
+        return super().get_context(request, *args, **kwargs)
 
     @property
     def crisis(self):
