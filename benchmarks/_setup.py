@@ -1,6 +1,7 @@
 """Shared set-up for benchmarks: Django on a throw-away database (SQLite by default,
 PostgreSQL when DATABASE_URL is set), never the development one."""
 
+import gc
 import os
 import statistics
 import sys
@@ -57,6 +58,10 @@ def summary(times_ms):
 
 def measure(client, url, runs):
     client.get(url)  # warm caches (site root, settings, templates)
+    # As the servers do at start-up (config/wsgi.py, config/asgi.py): what lives as long
+    # as the process is frozen for the garbage collector.
+    gc.collect()
+    gc.freeze()
     times, cpu = [], []
     for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()

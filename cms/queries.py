@@ -1,13 +1,18 @@
-"""Listings of the public site: a fixed number of queries per page, whatever the size."""
+"""Listings of the public site: a fixed number of queries per page, whatever the size;
+and what every public page reads, remembered until an editor changes it."""
 
+import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 def status_q(status: str, now) -> Q:
@@ -91,28 +96,46 @@ def paginate(queryset, number, per_page) -> Listing:
 # --- What every public page reads and editors rarely change ---------------------------
 #
 # The site for a host, the page at a path, the site settings, the main menu and a page's
-# view restrictions cost 13 queries on every page. Each process keeps them in memory
-# under a version kept in the shared cache (Redis in production); publishing, moving or
-# deleting a page, or saving a site, a setting or a view restriction, draws a new
-# version (cms.signals), and every process drops its copy at its next request.
+# view restrictions cost 12 queries on every page. Each process keeps them in memory
+# under a version kept in the "published" cache (Redis in production, a file under var/
+# without it); publishing, unpublishing, moving or deleting a page, or saving a site, a
+# setting or a view restriction draws a new version (forget_on_changes), and every
+# process drops its copy at its next request.
 
 VERSION_KEY = "tribune:cms:published-version"
 MAX_REMEMBERED = 5000  # paths that exist: bounded by the pages, but a guard all the same
-_remembered: tuple[str | None, dict] = (None, {})
+# A change nobody signalled (SQL by hand, a new version lost while Redis was down) shows
+# after this long at most.
+REMEMBER_SECONDS = 300
+_remembered: tuple[str | None, float, dict] = (None, 0.0, {})
 
 
-def published_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Lost (first start, cache restarted or cleared): a new one, so no process keeps
-        # what it read before.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
+def published_version() -> str | None:
+    """The version in the shared cache; None when the cache cannot be reached (pages are
+    then read from the database, as if nothing were remembered)."""
+    shared = caches["published"]
+    try:
+        version = shared.get(VERSION_KEY)
+        if version is None:
+            # Lost (first start, cache restarted or cleared): a new one, so no process
+            # keeps what it read before.
+            shared.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = shared.get(VERSION_KEY)
+    except Exception:  # Redis down: serving pages matters more than remembering them
+        logger.warning("published version unreadable: public pages read everything afresh")
+        return None
     return version
 
 
 def forget_published() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
+        caches["published"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.error(
+            "could not draw a new published version: other processes may show the "
+            "previous state for up to %s s",
+            REMEMBER_SECONDS,
+        )
 
 
 def remembered(request, key, compute):
@@ -121,15 +144,18 @@ def remembered(request, key, compute):
     global _remembered
     version = getattr(request, "_tribune_published_version", None)
     if version is None:
-        version = published_version()
+        version = published_version() or ""
         if request is not None:
             request._tribune_published_version = version
-    known_version, entries = _remembered
-    if known_version != version:
+    if not version:
+        return compute()
+    known_version, since, entries = _remembered
+    now = time.monotonic()
+    if known_version != version or now - since > REMEMBER_SECONDS:
         # Replaced whole, never cleared in place: a request still on the old version
         # writes into the old dict, not into the new one.
         entries = {}
-        _remembered = (version, entries)
+        _remembered = (version, now, entries)
     if key in entries:
         return entries[key]
     value = compute()

@@ -212,6 +212,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The version of what public pages remember (cms.queries.remembered): shared by every
+# process, so a page published from the admin or by a command shows everywhere at once.
+# Without Redis, a file under var/ plays that part between the processes of one machine.
+CACHES["published"] = (
+    {**CACHES["default"]}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache" / "published",
+    }
+)
 # django-cookie-consent's groups, read on every page: kept in each process's memory, so
 # pages (and /health/) do not depend on Redis for them. A change of a cookie group in
 # the admin reaches other processes within the library's hour of cache.

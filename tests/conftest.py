@@ -80,6 +80,7 @@ def _clean_cache():
     # Rate limits live in the cache; one test's limits must not leak into the next.
     cache.clear()
     caches["cookie_consent"].clear()  # django-cookie-consent's groups
+    caches["published"].clear()  # what public pages remember (cms.queries)
     yield
 
 

@@ -2,8 +2,13 @@
 remembered per process until an editor changes it: a change shows on the very next
 page, and a page served from memory costs fewer queries than one routed afresh."""
 
+import os
+import subprocess
+import sys
+
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
@@ -106,8 +111,26 @@ def test_a_change_made_by_another_process_is_seen(client, page, home):
     # As another process would have written it: no signal in this one.
     BrandingSettings.objects.filter(site=home.get_site()).update(site_name="Parlons Ailleurs")
     assert "Parlons Ailleurs" not in served(client, page.url)[1]  # remembered here
-    cache.set(queries.VERSION_KEY, "drawn-by-another-process", timeout=None)
+    caches["published"].set(queries.VERSION_KEY, "drawn-by-another-process", timeout=None)
     assert "Parlons Ailleurs" in served(client, page.url)[1]
+
+
+def test_a_change_made_by_a_command_reaches_the_serving_process(client, page, home):
+    """A real second process, as `publish_scheduled` from cron would be: it shares the
+    version through Redis (PostgreSQL + Redis run) or a file under var/ (without)."""
+    assert "Tribune" in served(client, page.url)[1]
+    BrandingSettings.objects.filter(site=home.get_site()).update(site_name="Parlons Cron")
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from cms import queries; queries.forget_published()",
+        ],
+        check=True,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    assert "Parlons Cron" in served(client, page.url)[1]
 
 
 def test_a_lost_cache_makes_every_process_forget(client, page, consultation_index):
@@ -116,5 +139,20 @@ def test_a_lost_cache_makes_every_process_forget(client, page, consultation_inde
     assert "Consultations" in served(client, page.url)[1]
     type(consultation_index).objects.filter(pk=consultation_index.pk).update(title="Renommé")
     assert "Renommé" not in served(client, page.url)[1]
-    cache.clear()  # Redis restarted: the version is gone with everything else
+    caches["published"].clear()  # Redis restarted: the version is gone with the rest
     assert "Renommé" in served(client, page.url)[1]
+
+
+def test_pages_are_served_while_the_shared_cache_is_down(client, page, settings, caplog):
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there: connection refused
+    }
+    settings.CACHES = {**settings.CACHES, "published": unreachable}
+    status, html = served(client, page.url)
+    assert status == 200 and "Le budget" in html
+    assert "published version unreadable" in caplog.text
+    page.title = "Le budget, corrigé"
+    page.save_revision().publish()  # the new version cannot be drawn: logged, not raised
+    assert "could not draw a new published version" in caplog.text
+    assert "Le budget, corrigé" in served(client, page.url)[1]
