@@ -3,7 +3,6 @@ import secrets
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 
 # Letters and digits that cannot be confused when read aloud or on a small screen.
@@ -81,14 +80,3 @@ class User(AbstractUser):
                 email__iexact=self.email, verified=True
             ).exists()
         return self._has_verified_email
-
-    @staticmethod
-    def verified_email_flag(me) -> dict:
-        """has_verified_email as an annotation of a query on users (`me` is OuterRef("pk"))."""
-        from allauth.account.models import EmailAddress
-
-        return {
-            "_has_verified_email": models.Exists(
-                EmailAddress.objects.filter(user=me, email__iexact=OuterRef("email"), verified=True)
-            )
-        }

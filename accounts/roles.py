@@ -34,22 +34,6 @@ def has_role(user, *roles: str) -> bool:
     return bool(user._role_names & set(roles))
 
 
-def role_flags(me) -> dict:
-    """has_role's group names as annotations of a query on users (`me` is
-    OuterRef("pk")): one flag per role; remember_roles reads them back."""
-    from django.contrib.auth.models import Group
-    from django.db.models import Exists
-
-    return {
-        f"_role_{index}": Exists(Group.objects.filter(user=me, name=name))
-        for index, name in enumerate(ALL)
-    }
-
-
-def remember_roles(user, row: dict) -> None:
-    user._role_names = frozenset(name for index, name in enumerate(ALL) if row[f"_role_{index}"])
-
-
 def create_groups(apps=None):
     """Create the role groups when missing; staff roles may open the Wagtail admin.
 

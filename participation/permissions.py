@@ -395,37 +395,6 @@ def appeal_reason(user, decision) -> str | None:
     return None
 
 
-def load_standing(user) -> None:
-    """What participant_reason asks about a signed-in person (e-mail verified, terms
-    accepted, active ban, roles) in one query instead of five, left on the user object
-    where each check looks first. Called once by pages that ask it many times."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import OuterRef, Subquery
-
-    from participation.models import Ban
-
-    if not user.is_authenticated or hasattr(user, "_tribune_ban"):
-        return
-    User = get_user_model()
-    me = OuterRef("pk")
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            _ban=Subquery(Ban.objects.active().filter(user=me).order_by("-id").values("pk")[:1]),
-            **User.verified_email_flag(me),
-            **roles.role_flags(me),
-            **consent_records.terms_flags(me),
-        )
-        .first()
-    )
-    if row is None:
-        return
-    user._has_verified_email = row["_has_verified_email"]
-    user._tribune_ban = Ban.objects.get(pk=row["_ban"]) if row["_ban"] else None
-    roles.remember_roles(user, row)
-    consent_records.remember_terms(user, row)
-
-
 def ban_reason_for(user) -> str | None:
     """Why a banned person cannot take part, or None. Remembered on the user object."""
     if not user.is_authenticated:
@@ -493,44 +462,17 @@ def publish_results_reason(user, consultation) -> str | None:
     return None
 
 
-def standing(user, consultation) -> dict[str, bool]:
-    """Whether a signed-in person follows this consultation ("following"), answered its
-    feedback question ("answered") and took part in it with a comment, a support or a
-    ballot ("participated"): one query for the five indexed lookups, remembered on the
-    user object for the request (the consultation page asks all three)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
-
-    from participation.models import Ballot, Comment, Feedback, Follow, Support
-
-    memo = user.__dict__.setdefault("_tribune_standing", {})
-    if consultation.pk not in memo:
-        me = OuterRef("pk")
-        found = (
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .values(
-                following=Exists(Follow.objects.filter(consultation=consultation, user=me)),
-                answered=Exists(Feedback.objects.filter(consultation=consultation, user=me)),
-                commented=Exists(Comment.objects.filter(consultation=consultation, author=me)),
-                voted=Exists(Ballot.objects.filter(poll__consultation=consultation, voter=me)),
-                supported=Exists(
-                    Support.objects.filter(comment__consultation=consultation, user=me)
-                ),
-            )
-            .first()
-        ) or dict.fromkeys(("following", "answered", "commented", "voted", "supported"), False)
-        memo[consultation.pk] = {
-            "following": found["following"],
-            "answered": found["answered"],
-            "participated": found["commented"] or found["voted"] or found["supported"],
-        }
-    return memo[consultation.pk]
-
-
 def has_participated(user, consultation) -> bool:
-    """A comment, a support or a ballot in this consultation."""
-    return user.is_authenticated and standing(user, consultation)["participated"]
+    """A comment, a support or a ballot in this consultation (three indexed lookups)."""
+    from participation.models import Ballot, Comment, Support
+
+    if not user.is_authenticated:
+        return False
+    return (
+        Comment.objects.filter(consultation=consultation, author=user).exists()
+        or Ballot.objects.filter(poll__consultation=consultation, voter=user).exists()
+        or Support.objects.filter(comment__consultation=consultation, user=user).exists()
+    )
 
 
 @rule(GIVE_FEEDBACK)

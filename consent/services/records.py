@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,28 +107,6 @@ def needs_terms_acceptance(user) -> bool:
             and accepted.version == str(terms.version)
         )
     return user._tribune_terms_pending
-
-
-def terms_flags(me) -> dict:
-    """What needs_terms_acceptance reads, as annotations of a query on users (`me` is
-    OuterRef("pk")); remember_terms reads them back."""
-    terms = LegalDocument.objects.published().filter(kind=LegalDocumentKind.TERMS)
-    accepted = ConsentRecord.objects.filter(purpose=Purpose.TERMS, user=me).order_by(
-        "-created_at", "-pk"
-    )
-    return {
-        "_terms_version": Subquery(terms.order_by("-version").values("version")[:1]),
-        "_accepted_version": Subquery(accepted.values("version")[:1]),
-        "_accepted_decision": Subquery(accepted.values("decision")[:1]),
-    }
-
-
-def remember_terms(user, row: dict) -> None:
-    terms_version = row["_terms_version"]
-    user._tribune_terms_pending = terms_version is not None and not (
-        row["_accepted_decision"] == Decision.GRANTED
-        and row["_accepted_version"] == str(terms_version)
-    )
 
 
 def accept_terms(user, *, terms: LegalDocument, privacy: LegalDocument | None = None, now=None):

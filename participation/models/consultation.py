@@ -154,13 +154,6 @@ class ConsultationPage(RememberedRestrictions, ParticipationPeriod, Page):
                 return True
         return bool(self.crisis and self.crisis.force_a_priori)
 
-    def get_context(self, request, *args, **kwargs):
-        # Every form of the page asks who the reader is: one query answers them all.
-        from participation import permissions
-
-        permissions.load_standing(request.user)
-        return super().get_context(request, *args, **kwargs)
-
     @property
     def crisis(self):
         """The crisis switches (issue 5), or None when none was ever flipped."""

@@ -239,10 +239,11 @@ def feedback_context(request, consultation) -> dict:
     context = {"share_links": share_links(consultation)}
     if not user.is_authenticated:
         return context
-    mine = permissions.standing(user, consultation)
-    context["following"] = mine["following"]
+    from participation.models import Feedback, Follow
+
+    context["following"] = Follow.objects.filter(consultation=consultation, user=user).exists()
     context["can_follow"] = permissions.can(user, permissions.FOLLOW, consultation)
-    answered = mine["answered"]
+    answered = Feedback.objects.filter(consultation=consultation, user=user).exists()
     context["feedback_answered"] = answered
     context["can_give_feedback"] = not answered and permissions.can(
         user, permissions.GIVE_FEEDBACK, consultation
