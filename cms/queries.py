@@ -237,22 +237,32 @@ def _forget_changed_setting(created=False, **_signal):
         forget_published()
 
 
+def forget_when_changed(*models, receiver=_forget) -> None:
+    """Draw a new published version whenever a row of these models is saved or deleted
+    (for apps that remember reads of their own under the same version)."""
+    from django.db.models.signals import post_delete, post_save
+
+    # One connection per model, not one for every sender: a post_delete receiver for
+    # all models would stop Django's fast deletes everywhere.
+    for model in models:
+        label = model._meta.label
+        post_save.connect(receiver, sender=model, dispatch_uid=f"cms-forget-save-{label}")
+        post_delete.connect(_forget, sender=model, dispatch_uid=f"cms-forget-delete-{label}")
+
+
 def forget_on_changes() -> None:
     """Draw a new published version whenever something remembered above changes."""
     from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed
     from wagtail.contrib.settings.models import BaseSiteSetting
     from wagtail.models import PageViewRestriction, Site, get_page_models
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    settings_models = [m for m in apps.get_models() if issubclass(m, BaseSiteSetting)]
-    # One connection per model, not one for every sender: a post_delete receiver for
-    # all models would stop Django's fast deletes everywhere.
-    for model in (*get_page_models(), Site, PageViewRestriction, *settings_models):
-        receiver = _forget_changed_setting if model in settings_models else _forget
-        label = model._meta.label
-        post_save.connect(receiver, sender=model, dispatch_uid=f"cms-forget-save-{label}")
-        post_delete.connect(_forget, sender=model, dispatch_uid=f"cms-forget-delete-{label}")
+    forget_when_changed(*get_page_models(), Site, PageViewRestriction)
+    forget_when_changed(
+        *[m for m in apps.get_models() if issubclass(m, BaseSiteSetting)],
+        receiver=_forget_changed_setting,
+    )
     m2m_changed.connect(
         _forget, sender=PageViewRestriction.groups.through, dispatch_uid="cms-forget-groups"
     )

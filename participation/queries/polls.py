@@ -6,6 +6,7 @@ ballots; it is for checks and repairs (tests, benchmarks, `recount_tallies`), ne
 a page.
 """
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
+from cms import queries as cms_queries
 from participation import permissions
 from participation.models import (
     Ballot,
@@ -190,13 +192,19 @@ def blocks_for(polls, user, now=None) -> list:
     return blocks
 
 
-def published_polls(consultation):
-    """The consultation's polls shown on its page, structure included (three queries)."""
+def published_polls(consultation, request=None):
+    """The consultation's polls shown on its page, structure included: three queries,
+    remembered with the published pages until a poll, question or choice changes."""
     if consultation.pk is None:  # the admin's preview of a page not saved yet
         return []
-    polls = list(
-        Poll.objects.published().filter(consultation=consultation).prefetch_related(structure())
+    structures = cms_queries.remembered(
+        request,
+        ("polls", consultation.pk),
+        lambda: list(
+            Poll.objects.published().filter(consultation=consultation).prefetch_related(structure())
+        ),
     )
+    polls = [copy.copy(poll) for poll in structures]  # each request sets its own below
     for poll in polls:
         poll.consultation = consultation  # status reads the consultation's dates
     return polls

@@ -12,6 +12,6 @@ def poll_blocks(context, consultation):
     of queries whatever the number of ballots (queries.polls.blocks_for)."""
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
-    polls = poll_queries.published_polls(consultation)
+    polls = poll_queries.published_polls(consultation, request)
     bound = context.get("bound_poll_form")
     return [with_form(block, bound) for block in poll_queries.blocks_for(polls, user)]

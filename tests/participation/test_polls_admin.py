@@ -1,6 +1,7 @@
 """The communication team edits polls in the Wagtail admin; ballots freeze their choices."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -267,6 +268,29 @@ def test_choices_stay_editable_before_any_ballot(client, staff, consultation):
         Choice.objects.filter(question=first).order_by("sort_order").values_list("label", flat=True)
     )
     assert labels == ["En trottinette", "En bus", "En voiture", "À pied"]
+
+
+def test_an_edit_in_the_admin_shows_at_once_on_the_consultation_page(client, staff, consultation):
+    """The page remembers its polls' structure; the editor's save makes it forget."""
+    poll = factories.poll(consultation)
+    reader = Client()
+    reader.force_login(staff["citizen"])  # sees the ballot form, choices included
+    assert "En bus" in reader.get(consultation.url).content.decode()
+    questions = current(poll)
+    questions[0]["choices"][1]["label"] = "En car"
+    questions[0]["choices"][2]["delete"] = True  # "En voiture"
+    client = admin(client, staff["communication"])
+    response = client.post(
+        reverse("polls:edit", args=[poll.pk]), poll_data(consultation, questions)
+    )
+    assert response.status_code == 302
+    html = reader.get(consultation.url).content.decode()
+    assert "En car" in html and "En bus" not in html and "En voiture" not in html
+    response = client.post(
+        reverse("polls:edit", args=[poll.pk]), poll_data(consultation, questions, is_published="")
+    )
+    assert response.status_code == 302
+    assert "En car" not in reader.get(consultation.url).content.decode()
 
 
 def test_results_view_shows_tallies_and_free_text_to_communication(client, staff, voted_poll):

@@ -376,5 +376,7 @@ def test_the_ballot_form_follows_the_language_and_edits_of_its_questions(
     assert "Tick" in poll_html(client.get(consultation.url), poll)
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     first = poll.questions.all()[0]
-    first.choices.filter(pk=factories.choice_ids(poll, 0)[0]).update(label="Le tramway")
+    choice = first.choices.get(pk=factories.choice_ids(poll, 0)[0])
+    choice.label = "Le tramway"
+    choice.save()  # as the admin's poll form does
     assert "Le tramway" in poll_html(client.get(consultation.url), poll)
