@@ -31,11 +31,6 @@ def _roomy_limits(settings):
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def citizen_client(client, users):
     client.force_login(users["citizen"])
     return client

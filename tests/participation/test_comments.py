@@ -27,11 +27,6 @@ from tests import factories
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def other_consultation(consultation_index):
     return factories.consultation(consultation_index, title="Budget participatif")
 

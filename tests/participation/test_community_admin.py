@@ -19,11 +19,6 @@ DASHBOARD = "/admin/participation/"
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def figures(users, consultation):
     comment_services.post_comment(
         author=users["citizen"], consultation=consultation, body='=HYPERLINK("http://x")'

@@ -57,11 +57,6 @@ def _keep_the_test_connection(monkeypatch):
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def application():
     from config.asgi import application
 

@@ -29,11 +29,6 @@ from tests import factories
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def premoderated(consultation_index):
     return factories.consultation(
         consultation_index, title="Budget", comment_moderation=CommentModeration.A_PRIORI

@@ -6,30 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import roles
-from participation.models import ModerationAlert, ModeratorScope
+from participation.models import ModerationAlert
 from participation.services import moderation as services
 from participation.services import rules
 from tests import factories
 
 ALERTS = "/admin/moderation/alertes/"
 NEW = 'class="moderation-alert moderation-alert--new"'
-
-
-@pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
-def other(consultation_index):
-    return factories.consultation(consultation_index, title="Autre")
-
-
-@pytest.fixture
-def scoped(users, consultation):
-    person = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
-    ModeratorScope.objects.create(moderator=person, consultation=consultation)
-    return person
 
 
 def alert(consultation, detail="danger"):

@@ -12,31 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from accounts import roles
 from participation import events, permissions
-from participation.models import Comment, ModeratorScope, State
+from participation.models import Comment, State
 from participation.services import comments
 from participation.services import moderation as services
 from tests import factories
 
 QUEUE = "/admin/moderation/"
-
-
-@pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
-def other(consultation_index):
-    return factories.consultation(consultation_index, title="Autre")
-
-
-@pytest.fixture
-def scoped(users, consultation):
-    person = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
-    ModeratorScope.objects.create(moderator=person, consultation=consultation)
-    return person
 
 
 @pytest.fixture

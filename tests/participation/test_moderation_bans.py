@@ -13,27 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from accounts import roles
 from participation import permissions
-from participation.models import Ban, ConsultationPage, ModeratorScope
+from participation.models import Ban, ConsultationPage
 from participation.queries import moderation as queries
 from participation.services import comments
 from participation.services import moderation as services
 from tests import factories
 
 BANS = "/admin/moderation/bannissements/"
-
-
-@pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
-def scoped(users, consultation):
-    person = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
-    ModeratorScope.objects.create(moderator=person, consultation=consultation)
-    return person
 
 
 def ban(users, person, **kwargs):

@@ -15,11 +15,6 @@ from tests import factories
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def poll(consultation):
     return factories.poll(consultation)
 

@@ -18,11 +18,6 @@ def staff(users):
     return users
 
 
-@pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
 def management(prefix, total, initial):
     return {
         f"{prefix}-TOTAL_FORMS": str(total),

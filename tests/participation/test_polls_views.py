@@ -18,11 +18,6 @@ from tests import factories
 
 
 @pytest.fixture
-def consultation(consultation_index):
-    return factories.consultation(consultation_index, title="Plan vélo")
-
-
-@pytest.fixture
 def poll(consultation):
     return factories.poll(consultation)
 

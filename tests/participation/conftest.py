@@ -1,0 +1,26 @@
+"""Fixtures shared by the participation tests."""
+
+import pytest
+
+from accounts import roles
+from participation.models import ModeratorScope
+from tests import factories
+
+
+@pytest.fixture
+def consultation(consultation_index):
+    return factories.consultation(consultation_index, title="Plan vélo")
+
+
+@pytest.fixture
+def other(consultation_index):
+    """A second consultation, outside a scoped moderator's reach."""
+    return factories.consultation(consultation_index, title="Autre")
+
+
+@pytest.fixture
+def scoped(users, consultation):
+    """A moderator limited to `consultation` (issue 5)."""
+    person = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
+    ModeratorScope.objects.create(moderator=person, consultation=consultation)
+    return person
