@@ -140,7 +140,8 @@ def forget_published() -> None:
 
 def remembered(request, key, compute):
     """compute() once per published version in this process. The version is read once
-    per request; None is never remembered (a 404 path must not fill the memory)."""
+    per request, and kept on `request` (or on a served page, which lives no longer);
+    None is never remembered (a 404 path must not fill the memory)."""
     global _remembered
     version = getattr(request, "_tribune_published_version", None)
     if version is None:
@@ -200,6 +201,9 @@ def prime_route(request, path: str) -> None:
     model, pk, args, kwargs = found
     page = model.objects.filter(pk=pk, live=True).first()
     if page is not None:
+        # Wagtail asks the page for its view restrictions without the request: the page
+        # carries the version this request read, so it is not read twice.
+        page._tribune_published_version = request._tribune_published_version
         request._wagtail_route_for_request = RouteResult(page, args, kwargs)
 
 
@@ -220,7 +224,7 @@ def view_restrictions(page, compute):
     pages iterate it without a query, the admin's .order_by() still asks the database."""
     from wagtail.models import PageViewRestriction
 
-    found = remembered(None, ("restrictions", page.pk), lambda: list(compute()))
+    found = remembered(page, ("restrictions", page.pk), lambda: list(compute()))
     restrictions = PageViewRestriction.objects.filter(pk__in=[r.pk for r in found])
     restrictions._result_cache = list(found)
     return restrictions
