@@ -7,29 +7,12 @@ Prints one JSON line per page, then a last line with every page.
 
 import argparse
 import json
-import time
 
-from _setup import ThrowAwayDatabase, summary
+from _setup import ThrowAwayDatabase, measure
 from django.core.management import call_command
-from django.db import connection, reset_queries
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from participation.models import ConsultationPage
-
-
-def measure(client, url, runs):
-    client.get(url)  # warm caches (site root, settings, templates)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return {**summary(times), "queries": len(queries)}
 
 
 def main():
