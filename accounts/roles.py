@@ -24,9 +24,19 @@ STAFF = (MODERATORS, COMMUNICATION, ADMINISTRATORS)
 
 
 def has_role(user, *roles: str) -> bool:
-    """True when the user belongs to one of the roles; the group names are cached per user."""
+    """True when the user belongs to one of the roles; the group names are cached per user.
+
+    A staff role counts only when the user's session passed the second factor: the mark
+    `second_factor_passed` is put by accounts.permissions.judge_session on the user of
+    every request and WebSocket connection; users without a mark (commands, tasks) keep
+    their roles.
+    """
     if not user.is_authenticated:
         return False
+    if getattr(user, "second_factor_passed", True) is False:
+        roles = tuple(role for role in roles if role not in STAFF)
+        if not roles:
+            return False
     if not hasattr(user, "_role_names"):
         user._role_names = frozenset(user.groups.values_list("name", flat=True))
     if user.is_superuser and ADMINISTRATORS in roles:

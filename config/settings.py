@@ -115,8 +115,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # Issue 5: the admin needs a second factor (after authentication and allauth's).
-    "accounts.middleware.AdminSecondFactorMiddleware",
+    # Staff roles count only in a session that passed the second factor; the admin
+    # answers accordingly (after authentication and allauth's middleware).
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # Consent cookie first (it drops a forged or expired choice), then the library's
     # cleaner (removes optional cookies not accepted), then the audience cookie.
@@ -310,8 +311,15 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 USERSESSIONS_TRACK_ACTIVITY = False  # no IP/user-agent refresh on every request
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tribune"
-# Issue 5: every account reaching the Wagtail admin has a second factor (TOTP).
+# Every account reaching the Wagtail admin has a second factor (TOTP), typed in the
+# session that uses it (accounts.permissions).
 TRIBUNE_ADMIN_REQUIRE_SECOND_FACTOR = env.flag("TRIBUNE_ADMIN_REQUIRE_SECOND_FACTOR", True)
+# Wagtail's sign-in forms take a password alone: its admin and private pages send people
+# to allauth's (config/urls.py also redirects their old addresses), and its admin offers
+# no reset form of its own.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # Sessions are read from the cache (Redis in production) and written through to the
 # database: one query less on every signed-in page, nothing lost if the cache restarts.

@@ -1,14 +1,27 @@
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as account_views
 from cms import views as cms_views
 
+# One door in: every sign-in and password reset is allauth's, which rate-limits failures,
+# refuses unverified addresses and asks staff for their second factor. Wagtail's own
+# forms (the admin's sign-in and reset, the front-end sign-in of private pages) would
+# take a password alone, so their addresses lead to allauth's, whatever the method.
+doors = [
+    path("admin/login/", account_views.sign_in_elsewhere, {"default_next": "/admin/"}),
+    path("_util/login/", account_views.sign_in_elsewhere),
+    re_path(r"^admin/password_reset/", RedirectView.as_view(pattern_name="account_reset_password")),
+]
+
 urlpatterns = [
+    *doors,
     path("health/", cms_views.health, name="health"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import permissions as account_permissions
 from participation import events, permissions
 
 logger = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class ModerationConsumer(_Stream):
 
     async def group_for_connection(self) -> str | None:
         user = self.scope.get("user")
-        if not await _may_watch_moderation(user):
+        if not await _may_watch_moderation(user, self.scope.get("session")):
             logger.info("moderation stream refused to a non-moderator")
             return None
         self.consultations = await _moderation_scope(user)
@@ -357,5 +358,8 @@ def _moderation_scope(user) -> set[int] | None:
 
 
 @database_sync_to_async
-def _may_watch_moderation(user) -> bool:
+def _may_watch_moderation(user, session) -> bool:
+    # Moderators' powers count only in a session that passed the second factor, as in the
+    # admin: the stream names pending comments and their reports.
+    user = account_permissions.judge_session(user, session)
     return user is not None and permissions.can(user, permissions.WATCH_MODERATION, None)

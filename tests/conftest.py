@@ -7,6 +7,7 @@ from django.utils import translation
 from accounts import roles
 from cms.permissions import grant_editorial_permissions
 from tests import factories
+from tests.clients import Client
 
 
 def pytest_configure(config):
@@ -82,6 +83,12 @@ def _clean_cache():
     caches["cookie_consent"].clear()  # django-cookie-consent's groups
     caches["published"].clear()  # what public pages remember (cms.queries)
     yield
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, whose force_login includes the staff second factor."""
+    return Client()
 
 
 @pytest.fixture

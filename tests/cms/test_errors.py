@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import include, path
+
+from tests.clients import Client
 
 
 def broken_query(request):

@@ -201,7 +201,7 @@ def test_double_click_posts_once(citizen_client, consultation):
 
 
 def test_csrf_is_required(users, consultation):
-    from django.test import Client
+    from tests.clients import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["citizen"])

@@ -16,7 +16,6 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from participation import consumers, events
@@ -26,6 +25,7 @@ from participation.services import polls as poll_services
 from participation.services.comments import move_to_state
 from participation.views.live import page_cursor
 from tests import factories
+from tests.clients import Client
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -417,6 +417,25 @@ def test_foreign_origins_unknown_consultations_and_citizens_on_the_moderation_st
         "citizen moderation": False,
         "citizen reader": True,
     }
+
+
+def test_the_moderation_stream_needs_a_session_that_passed_the_second_factor(
+    application, users, consultation
+):
+    password_only = Client()
+    password_only.force_login(users["moderator"], second_factor=False)
+    without = (b"cookie", f"sessionid={password_only.cookies['sessionid'].value}".encode())
+    with_code = session_cookie(Client(), users["moderator"])
+
+    async def attempt(cookie):
+        communicator, connected, _code = await open_stream(application, "/ws/moderation/", cookie)
+        await communicator.disconnect()
+        return connected
+
+    async def scenario():
+        return {"password only": await attempt(without), "code typed": await attempt(with_code)}
+
+    assert live(scenario) == {"password only": False, "code typed": True}
 
 
 def test_a_draft_consultation_has_no_stream(application, consultation):

@@ -170,9 +170,9 @@ def test_a_comment_posted_through_one_process_reaches_a_reader_of_the_other(
     committed, two_servers, django_db_blocker
 ):
     import websockets
-    from django.test import Client
 
     from participation.models import LiveEvent
+    from tests.clients import Client
 
     consultation, author = committed
     client = Client()

@@ -1,7 +1,6 @@
 """The communication team edits polls in the Wagtail admin; ballots freeze their choices."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -10,6 +9,7 @@ from participation.permissions import grant_poll_admin_permissions
 from participation.queries import polls as poll_queries
 from participation.services import polls as poll_services
 from tests import factories
+from tests.clients import Client
 
 
 @pytest.fixture

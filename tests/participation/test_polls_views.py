@@ -6,7 +6,6 @@ from urllib.parse import unquote
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from participation.models import Ballot, TextAnswer
 from participation.queries import polls as poll_queries
 from participation.services import polls as poll_services
 from tests import factories
+from tests.clients import Client
 
 
 @pytest.fixture
