@@ -15,6 +15,7 @@ for data that must not be kept per process (the published version of cms.queries
 
 import logging
 import threading
+import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
@@ -53,6 +54,7 @@ class _Outage:
         self.dirty: set[str] = set()
         self.overflow = False
         self.prefixes: set[str] = set()
+        self.watcher: threading.Thread | None = None
 
     def mark(self, keys) -> None:
         with self.lock:
@@ -159,6 +161,22 @@ class ResilientRedisCache(RedisCache):
 
     def _went_down(self, error) -> None:
         self.outage.breaker.failed(error)
+        outage = self.outage
+        with outage.lock:
+            if outage.watcher is None or not outage.watcher.is_alive():
+                outage.watcher = threading.Thread(
+                    target=self._wait_for_redis, name="redis-cache-return", daemon=True
+                )
+                outage.watcher.start()
+
+    def _wait_for_redis(self) -> None:
+        """Try Redis every RETRY_AFTER seconds until it answers, even if this process
+        serves nothing meanwhile: the keys it changed during the outage must leave Redis
+        as soon as possible, before another process reads their older values there."""
+        breaker = self.outage.breaker
+        while breaker.is_open:
+            time.sleep(breaker.retry_after)
+            self._redis_usable()
 
     def _without_redis(self):
         if self._fallback is None:

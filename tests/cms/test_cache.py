@@ -122,9 +122,7 @@ def test_a_cache_without_fallback_refuses_at_once_while_redis_is_out(redis_serve
     assert cache.get("version") is None
 
 
-def test_more_keys_written_than_remembered_clears_the_prefix_on_return(
-    redis_server, monkeypatch
-):
+def test_more_keys_written_than_remembered_clears_the_prefix_on_return(redis_server, monkeypatch):
     monkeypatch.setattr(resilient, "MAX_DIRTY_KEYS", 3)
     cache = make_cache(redis_server)
     cache.set("a", 1)
