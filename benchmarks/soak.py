@@ -140,6 +140,9 @@ def client(number, base_url, email, consultations, velo_url, stats, stop, seed):
                 f"/participation/commentaires/{comment}/soutenir/",
                 {"supported": "1"},
                 referer=velo_url,
+                # The in-place answer: 200 when stored, the refusal's status otherwise
+                # (the plain form redirects either way, with a message).
+                headers={"X-Tribune-Fragment": "1"},
             )
             key = (email, comment)
         else:
@@ -158,7 +161,7 @@ def client(number, base_url, email, consultations, velo_url, stats, stop, seed):
             key = email
         if response is None:
             continue
-        if response.status_code == 302:
+        if response.status_code == (200 if kind == "supports" else 302):
             with stats.lock:
                 stats.acknowledged[kind].add(key)
         else:

@@ -153,7 +153,7 @@ class Browser:
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.session.get(self.base_url + path, timeout=30, **kwargs)
 
-    def post(self, path: str, data: dict, *, referer: str = "/", **kwargs):
+    def post(self, path: str, data: dict, *, referer: str = "/", headers=None, **kwargs):
         """A form post from `referer`, not following the redirect (POST → redirect)."""
         token = self.session.cookies.get("csrftoken")
         if token is None:
@@ -162,7 +162,7 @@ class Browser:
         return self.session.post(
             self.base_url + path,
             data={"csrfmiddlewaretoken": token, **data},
-            headers={"Referer": self.base_url + referer},
+            headers={"Referer": self.base_url + referer, **(headers or {})},
             allow_redirects=False,
             timeout=30,
             **kwargs,
