@@ -30,6 +30,8 @@ pytestmark = pytest.mark.skipif(
 PASSWORD = "demo-tribune-2026"
 CITIZEN = "citoyenne@demo.tribune.test"
 OTHER_CITIZEN = "citoyen@demo.tribune.test"
+MODERATOR = "moderation@demo.tribune.test"
+PRE_MODERATED = "/consultations/budget-participatif-tilleuls/"
 CONSULTATION = "/consultations/plan-velo-2027/"
 SIGNED_IN = "Se déconnecter"
 OUTAGE_PAGE = "Service momentanément indisponible"
@@ -48,7 +50,7 @@ def demo(committed_database, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
         # The tests hash with MD5 for speed; the servers know only the production hashers.
-        User.objects.filter(email__in=(CITIZEN, OTHER_CITIZEN)).update(
+        User.objects.filter(email__in=(CITIZEN, OTHER_CITIZEN, MODERATOR)).update(
             password=make_password(PASSWORD, hasher="pbkdf2_sha256")
         )
     yield
@@ -259,6 +261,49 @@ def test_browsing_and_writing_go_on_while_redis_is_stopped_and_resume_after(
         return poll_queries.results([poll])[poll_id].participants == poll.ballots.count()
 
     assert orm(django_db_blocker, tally_matches_ballots)
+
+
+def test_the_admin_and_moderation_work_while_redis_is_stopped(servers, redis_up, django_db_blocker):
+    from participation.demo import DEMO_TOTP_SECRET
+    from participation.models import Comment, LiveEvent
+
+    http, _ws = servers
+    moderator, citizen = Browser(http.url), Browser(http.url)
+    assert moderator.sign_in_with_code(MODERATOR, PASSWORD, DEMO_TOTP_SECRET)
+    assert moderator.get("/admin/").status_code == 200
+    assert citizen.sign_in(CITIZEN, PASSWORD).status_code == 302
+    action = comment_form(citizen.get(PRE_MODERATED).text)
+    marker = uuid.uuid4().hex[:8]
+
+    redis_up.stop()
+
+    # Posted on a pre-moderated consultation: waits for a moderator.
+    body = f"À modérer pendant la panne {marker}"
+    assert citizen.post(action, {"body": body}, referer=PRE_MODERATED).status_code == 302
+    comment = orm(django_db_blocker, lambda: Comment.objects.get(body=body))
+    assert comment.state == "pending"
+    for path in ("/admin/", "/admin/moderation/"):
+        page = moderator.get(path)
+        assert page.status_code == 200, path
+    assert body in moderator.get("/admin/moderation/").text
+    decided = moderator.post(
+        f"/admin/moderation/commentaires/{comment.pk}/action/",
+        {"action": "publish"},
+        referer="/admin/moderation/",
+    )
+    assert decided.status_code == 302
+    comment = orm(django_db_blocker, lambda: Comment.objects.get(pk=comment.pk))
+    assert comment.state == "published"
+    assert body in Browser(http.url).get(PRE_MODERATED).text
+    journalled = orm(
+        django_db_blocker,
+        lambda: LiveEvent.objects.filter(type="comment.created", data__id=comment.pk).count(),
+    )
+    assert journalled == 1
+
+    redis_up.start()
+    assert redis_back(moderator)
+    assert moderator.get("/admin/moderation/").status_code == 200  # still signed in
 
 
 def test_redis_back_with_its_memory_never_brings_back_a_signed_out_session(
