@@ -19,6 +19,7 @@ from html import unescape
 import pytest
 from django.conf import settings
 
+from tests import factories
 from tests.production import Browser, database_url, gunicorn, server_environment, uvicorn
 from tests.redis_server import RedisServer
 
@@ -31,6 +32,7 @@ PASSWORD = "demo-tribune-2026"
 CITIZEN = "citoyenne@demo.tribune.test"
 OTHER_CITIZEN = "citoyen@demo.tribune.test"
 MODERATOR = "moderation@demo.tribune.test"
+FRESH_CITIZEN = "panne-moderation@exemple.test"
 PRE_MODERATED = "/consultations/budget-participatif-tilleuls/"
 CONSULTATION = "/consultations/plan-velo-2027/"
 SIGNED_IN = "Se déconnecter"
@@ -50,7 +52,10 @@ def demo(committed_database, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
         # The tests hash with MD5 for speed; the servers know only the production hashers.
-        User.objects.filter(email__in=(CITIZEN, OTHER_CITIZEN, MODERATOR)).update(
+        if not User.objects.filter(email=FRESH_CITIZEN).exists():
+            # Not rate-limited by the other tests' comments.
+            factories.UserFactory(email=FRESH_CITIZEN)
+        User.objects.filter(email__in=(CITIZEN, OTHER_CITIZEN, MODERATOR, FRESH_CITIZEN)).update(
             password=make_password(PASSWORD, hasher="pbkdf2_sha256")
         )
     yield
@@ -271,7 +276,7 @@ def test_the_admin_and_moderation_work_while_redis_is_stopped(servers, redis_up,
     moderator, citizen = Browser(http.url), Browser(http.url)
     assert moderator.sign_in_with_code(MODERATOR, PASSWORD, DEMO_TOTP_SECRET)
     assert moderator.get("/admin/").status_code == 200
-    assert citizen.sign_in(CITIZEN, PASSWORD).status_code == 302
+    assert citizen.sign_in(FRESH_CITIZEN, PASSWORD).status_code == 302
     action = comment_form(citizen.get(PRE_MODERATED).text)
     marker = uuid.uuid4().hex[:8]
 
