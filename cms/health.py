@@ -64,7 +64,7 @@ def check_channel_layer():
         async_to_sync(_publish_probe)()
     except Exception as error:
         breaker.failed(error)
-        raise Down("injoignable") from error
+        raise Down(f"injoignable depuis {breaker.down_for():.0f} s") from error
     breaker.succeeded()
 
 

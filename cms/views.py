@@ -81,7 +81,12 @@ def health(request):
     body = {"status": status, "message": message, "services": states}
     if detail:
         body["detail"] = detail
-    return JsonResponse(body, status=code, headers={"Cache-Control": "no-store"})
+    return JsonResponse(
+        body,
+        status=code,
+        headers={"Cache-Control": "no-store"},
+        json_dumps_params={"ensure_ascii": False},  # read by people too
+    )
 
 
 # --- Error pages -------------------------------------------------------------------------
