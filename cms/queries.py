@@ -12,6 +12,8 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.cache import CacheUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -121,8 +123,9 @@ def published_version() -> str | None:
             # keeps what it read before.
             shared.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
             version = shared.get(VERSION_KEY)
-    except Exception:  # Redis down: serving pages matters more than remembering them
-        logger.warning("published version unreadable: public pages read everything afresh")
+    except Exception as error:  # Redis down: serving pages matters more than remembering them
+        if not isinstance(error, CacheUnavailable):  # (its circuit breaker said so once)
+            logger.warning("published version unreadable: public pages read everything afresh")
         return None
     return version
 

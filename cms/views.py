@@ -59,14 +59,33 @@ def search(request):
     )
 
 
-async def health(request):
-    """State of each service; 503 when one is down, for load balancers and monitoring."""
-    states = {name: state for name, (state, _error) in (await health_checks.states()).items()}
-    healthy = all(state == "up" for state in states.values())
+def health(request):
+    """State of each service, for load balancers and monitoring. 200 while pages can be
+    served: "ok", or "degraded" when Redis is out (pages come from the database, live
+    updates by polling); 503 "down" only when the database does not answer. A plain
+    view: its database check uses the request's connection, returned when it ends."""
+    found = health_checks.states()
+    states = {name: state for name, (state, _detail) in found.items()}
+    detail = {name: text for name, (state, text) in found.items() if state != "up"}
+    if any(states[name] != "up" for name in health_checks.ESSENTIAL):
+        status, code = "down", 503
+        message = "Service indisponible : la base de données ne répond pas."
+    elif detail:
+        status, code = "degraded", 200
+        message = (
+            "Service dégradé : Redis ne répond pas ; les pages sont servies depuis la base "
+            "et les mises à jour en direct passent par l’interrogation périodique."
+        )
+    else:
+        status, code, message = "ok", 200, "Service opérationnel."
+    body = {"status": status, "message": message, "services": states}
+    if detail:
+        body["detail"] = detail
     return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "services": states},
-        status=200 if healthy else 503,
+        body,
+        status=code,
         headers={"Cache-Control": "no-store"},
+        json_dumps_params={"ensure_ascii": False},  # read by people too
     )
 
 

@@ -40,3 +40,16 @@ def number(name: str, default: int) -> int:
 
 def words(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in text(name, default).split(",") if item.strip()]
+
+
+def seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw.replace(",", "."))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement {name} vaut « {raw} » : "
+            "un nombre de secondes est attendu (par exemple 0.5)."
+        ) from None

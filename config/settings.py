@@ -158,10 +158,17 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Under ASGI every sync view runs in a worker thread; without a pool two
         # processes serve no more than one (DESIGN.md, "Measured").
+        from psycopg_pool import ConnectionPool
+
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.number("DATABASE_POOL_MIN", 2),
             "max_size": env.number("DATABASE_POOL_MAX", 20),
-            "timeout": 10,
+            # Seconds a request waits for a connection before the French 503 page.
+            "timeout": env.seconds("DATABASE_POOL_TIMEOUT", 10.0),
+            # A connection is checked as it leaves the pool (one empty round trip): after
+            # PostgreSQL restarted or its backends were terminated, the dead ones are
+            # replaced instead of failing one request each.
+            "check": ConnectionPool.check_connection,
         }
 else:
     DATABASES = {
@@ -191,12 +198,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer, tasks ----------------------------------------------------------
 
+# Redis is an accelerator, never a single point of failure (docs/operations.md, « Redis
+# en panne »): when it cannot be reached, the cache goes on in each process's memory for
+# TRIBUNE_REDIS_RETRY_SECONDS before trying again, and broadcasts are skipped as long
+# (readers catch up from the journal, in the database).
+TRIBUNE_REDIS_RETRY_SECONDS = env.seconds("TRIBUNE_REDIS_RETRY_SECONDS", 5.0)
+# A Redis that does not answer must cost a request a fraction of a second, not the
+# system's TCP timeout (about two minutes): connect and read timeouts, and one retry on
+# a fresh connection (a pooled one is dead after Redis restarted).
+REDIS_CONNECT_TIMEOUT = env.seconds("REDIS_CONNECT_TIMEOUT", 0.5)
+REDIS_SOCKET_TIMEOUT = env.seconds("REDIS_SOCKET_TIMEOUT", 1.0)
+
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "tribune"),
+            "OPTIONS": {
+                "RETRY_AFTER": TRIBUNE_REDIS_RETRY_SECONDS,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "retry": Retry(NoBackoff(), 1),
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -205,7 +232,14 @@ if REDIS_URL:
             # layer dropped whole messages to its 60 s expiry (DESIGN.md, "Measured").
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": 1000,
+                        # Not socket_timeout: the subscriber's reads wait for messages.
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                    }
+                ],
                 "prefix": env.text("CHANNELS_PREFIX", "tribune"),
             },
         }
@@ -216,8 +250,10 @@ else:
 # The version of what public pages remember (cms.queries.remembered): shared by every
 # process, so a page published from the admin or by a command shows everywhere at once.
 # Without Redis, a file under var/ plays that part between the processes of one machine.
+# While Redis is out it raises at once (no per-process fallback: a version only one
+# process knows would hide an editor's change from the others); pages then read afresh.
 CACHES["published"] = (
-    {**CACHES["default"]}
+    {**CACHES["default"], "OPTIONS": {**CACHES["default"]["OPTIONS"], "FALLBACK": None}}
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -519,6 +555,13 @@ TRIBUNE_LIVE_COALESCE_MS = env.number("TRIBUNE_LIVE_COALESCE_MS", 250)
 TRIBUNE_LIVE_MAX_BACKLOG = env.number("TRIBUNE_LIVE_MAX_BACKLOG", 500)
 # Clients only ever send a ping; anything longer is refused.
 TRIBUNE_LIVE_MAX_CLIENT_MESSAGE = 512
+# Each ASGI process with readers sends itself a heartbeat through the channel layer this
+# often: one not back within two periods means frames may have been lost (Redis out or
+# restarted), and the process lets its readers go to catch up (participation.consumers.
+# LayerWatch). The in-memory layer loses nothing: no heartbeat (0).
+TRIBUNE_LIVE_HEARTBEAT_SECONDS = env.seconds(
+    "TRIBUNE_LIVE_HEARTBEAT_SECONDS", 1.0 if REDIS_URL else 0.0
+)
 if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
     # The in-memory layer drops, silently, what exceeds a channel's capacity (default
     # 100): each consumer empties its channel at once into its own bounded backlog, so

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
 from datetime import datetime
 
@@ -30,6 +31,7 @@ CLOSE_UNSUPPORTED = 1003  # binary frame
 CLOSE_TOO_BIG = 1009
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_SLOW = 4408
+CLOSE_TRY_AGAIN = 1013  # frames may have been lost (channel layer out): reconnect later
 CLOSE_TIMEOUT = 10  # seconds to wait for a stalled client's close frame to leave
 
 # A consultation closing within this delay is announced by a timer of the connection.
@@ -115,6 +117,99 @@ class Relay:
                 member.deliver(message)
 
 
+class LayerWatch:
+    """Whether this process still hears the channel layer.
+
+    channels-redis subscribes again by itself when Redis comes back, silently: what was
+    published meanwhile never reaches the process, and its readers would not know they
+    missed it. So while the process has readers it sends itself a heartbeat through the
+    layer every TRIBUNE_LIVE_HEARTBEAT_SECONDS (one message per process, whatever the
+    number of readers). A heartbeat that cannot be sent, or is not back two periods
+    later, means frames may have been lost: every reader of the process is let go
+    (close code 1013) and handshakes are refused until heartbeats come back. Pages poll
+    the catch-up endpoint meanwhile, reconnect with backoff, and catch up from their
+    cursor when they do (docs/live-protocol.md).
+    """
+
+    watches: dict = {}  # event loop id → LayerWatch
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self.healthy = True
+        self.back = 0  # number of the latest heartbeat that came back
+        self.task = None
+        self.since = time.monotonic()
+
+    @classmethod
+    def ensure(cls) -> "LayerWatch | None":
+        interval = settings.TRIBUNE_LIVE_HEARTBEAT_SECONDS
+        if not interval:
+            return None
+        key = id(asyncio.get_running_loop())
+        watch = cls.watches.get(key)
+        if watch is None or watch.task.done():
+            watch = cls.watches[key] = cls(interval)
+            watch.task = asyncio.create_task(watch._run(key))
+        return watch
+
+    async def _run(self, key) -> None:
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        channel, receiver, number = None, None, 0
+        try:
+            while True:
+                number += 1
+                try:
+                    if channel is None:
+                        channel = await asyncio.wait_for(layer.new_channel("watch."), self.interval)
+                        receiver = asyncio.create_task(self._receive(layer, channel))
+                        self.back = number - 1
+                    beat = {"type": "watch.beat", "n": number}
+                    await asyncio.wait_for(layer.send(channel, beat), timeout=self.interval)
+                    sent = True
+                except Exception:
+                    sent = False
+                await asyncio.sleep(self.interval)
+                self._report(sent and self.back >= number - 1)
+                if self.healthy and not any(k[0] == key for k in Relay.relays):
+                    return  # no reader left: nothing to watch until the next one
+        finally:
+            if self.watches.get(key) is self:
+                del self.watches[key]
+            if receiver is not None:
+                receiver.cancel()
+
+    async def _receive(self, layer, channel) -> None:
+        while True:
+            message = await layer.receive(channel)
+            self.back = max(self.back, message.get("n", 0))
+
+    def _report(self, heard: bool) -> None:
+        if heard == self.healthy:
+            return
+        self.healthy = heard
+        if heard:
+            logger.warning(
+                "live: channel layer heard again after %.1f s", time.monotonic() - self.since
+            )
+            return
+        self.since = time.monotonic()
+        loop_id = id(asyncio.get_running_loop())
+        readers = [
+            member
+            for (key, _group), relay in list(Relay.relays.items())
+            if key == loop_id
+            for member in list(relay.members)
+        ]
+        logger.warning(
+            "live: channel layer not heard, %s reader(s) let go to poll and catch up",
+            len(readers),
+        )
+        for member in readers:
+            member.let_go(CLOSE_TRY_AGAIN)
+
+
 class _Stream(AsyncWebsocketConsumer):
     """Sends the group's broadcasts; supports and poll results are coalesced (the
     latest figure every TRIBUNE_LIVE_COALESCE_MS), every other frame goes at once, in
@@ -141,6 +236,11 @@ class _Stream(AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.group_name = group
+        watch = LayerWatch.ensure()
+        if watch is not None and not watch.healthy:
+            # Frames would be lost: refused, the page polls and retries with backoff.
+            await self.close()
+            return
         self.relay = await Relay.join(group, self)
         if self.relay.task.done():
             # The layer is down: refused, the page polls the catch-up endpoint meanwhile.
@@ -228,16 +328,23 @@ class _Stream(AsyncWebsocketConsumer):
             logger.info("live connection to %s closed: backlog full", self.group_name)
             if self.sender is not None:
                 self.sender.cancel()  # it may be stuck writing to this client
-            self._spawn(self._let_go())
+            self._spawn(self._let_go(CLOSE_TOO_SLOW))
             return
         self.backlog.append(text)
         self.wake.set()
 
-    async def _let_go(self) -> None:
+    def let_go(self, code: int) -> None:
+        """Close this connection from outside (the process's LayerWatch)."""
+        if self.gone:
+            return
+        self.gone = True
+        self._spawn(self._let_go(code))
+
+    async def _let_go(self, code: int) -> None:
         # The close frame waits behind what the client has not read; if that never
         # drains, the server's keepalive ping drops the connection.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.close(code=CLOSE_TOO_SLOW), timeout=CLOSE_TIMEOUT)
+            await asyncio.wait_for(self.close(code=code), timeout=CLOSE_TIMEOUT)
 
     async def _send_loop(self):
         while True:

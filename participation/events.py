@@ -5,6 +5,7 @@ write that rolled back. Public events carry only what the public page shows; any
 else goes to the moderators' audience. docs/live-protocol.md describes every type.
 """
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -12,12 +13,17 @@ from datetime import UTC
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
+
+from cms.breaker import breaker_for
 
 logger = logging.getLogger(__name__)
 
 PUBLIC = "public"
 MODERATORS = "moderators"
 MODERATORS_GROUP = "moderation"
+BROADCASTS = "channel layer"  # its circuit breaker, also read by /health/ (cms.health)
+BROADCAST_TIMEOUT = 2  # seconds a committed write may wait for its broadcast, at most
 
 
 @dataclass(frozen=True)
@@ -52,15 +58,29 @@ def publish(event: Event) -> None:
         # Serialised here, once, rather than by each of the thousand consumers.
         message["cursor"] = cursor
         message["text"] = json.dumps({**payload, "cursor": cursor}, separators=(",", ":"))
+    breaker = breaker_for(BROADCASTS)
+    if not breaker.allows():
+        # Redis was out a moment ago: the write does not wait for it again. Readers were
+        # let go by their process's watch (consumers.LayerWatch) and catch up from the
+        # journal when they reconnect.
+        logger.info("broadcast of %s skipped: channel layer out", event.type)
+        return
     try:
-        async_to_sync(layer.group_send)(group_for(event), message)
-    except Exception:  # a broadcast failure must not fail the request
+        async_to_sync(_send)(layer, group_for(event), message)
+    except Exception as error:  # a broadcast failure must not fail the request
+        breaker.failed(error)
         logger.warning(
             "broadcast of %s for consultation %s failed",
             event.type,
             event.consultation_id,
-            exc_info=True,
+            exc_info=not isinstance(error, (RedisError, OSError, TimeoutError)),
         )
+    else:
+        breaker.succeeded()
+
+
+async def _send(layer, group, message) -> None:
+    await asyncio.wait_for(layer.group_send(group, message), timeout=BROADCAST_TIMEOUT)
 
 
 # --- Live journal (issue 4) ------------------------------------------------------------

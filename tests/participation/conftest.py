@@ -7,6 +7,17 @@ from participation.models import ModeratorScope
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _broadcasts_closed():
+    """A test that breaks the channel layer opens the process's broadcast breaker
+    (participation.events): the next test must find broadcasts going out again."""
+    from cms import breaker
+
+    breaker._breakers.clear()
+    yield
+    breaker._breakers.clear()
+
+
 @pytest.fixture
 def consultation(consultation_index):
     return factories.consultation(consultation_index, title="Plan vélo")

@@ -1,5 +1,3 @@
-import asyncio
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -28,12 +26,21 @@ class Command(BaseCommand):
     help = "Vérifie que la base de données, le cache et la couche temps réel répondent."
 
     def handle(self, *args, **options):
-        results = asyncio.run(health.states())
+        results = health.states()
         failed = {name: error for name, (state, error) in results.items() if state != "up"}
         for name, (state, _error) in results.items():
             label = HINTS[name][0]
             mark = self.style.SUCCESS("ok") if state == "up" else self.style.ERROR("injoignable")
             self.stdout.write(f"  {label} : {mark}")
+        # Redis only makes the site faster and live: without it Tribune serves, degraded.
+        for name in [name for name in failed if name not in health.ESSENTIAL]:
+            label, hint = HINTS[name]
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  Attention : {label} ne répond pas ({failed.pop(name)}) ; le site "
+                    f"sert quand même, sans cache partagé ni direct.\n    {hint}"
+                )
+            )
         if failed:
             lines = ["Tribune ne peut pas démarrer :"]
             for name, error in failed.items():
