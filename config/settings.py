@@ -522,6 +522,9 @@ if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer
 TRIBUNE_MASTODON_SHARE_URL = (
     env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"
 )
+# The dashboard's contribution figures are rolled up again when someone reads them and
+# the last roll-up is older than this (seconds); cron or the worker are not needed.
+TRIBUNE_FIGURES_REFRESH_SECONDS = env.number("TRIBUNE_FIGURES_REFRESH_SECONDS", 60)
 TRIBUNE_RATE_LIMITS.update(
     {
         "feedback": (5, 60),

@@ -947,8 +947,6 @@ class Loader:
                 self.say(f"  {count} commentaires sur « {page.title} »")
 
     def write(self, services, page, people, item, parent, when, State):
-        from participation.models import Comment
-
         comment = services.post_comment(
             author=people[item["by"]],
             consultation=page,
@@ -956,9 +954,10 @@ class Loader:
             parent=parent,
             position=item.get("position", ""),
             official=item.get("official", False),
+            # Spread over the last days, as a real thread would be; dated comments are
+            # history, not a surge of this minute (no false alert on loading).
+            posted_at=when,
         )
-        # Spread the thread over the last days, as a real one would be.
-        Comment.objects.filter(pk=comment.pk).update(created_at=when)
         if comment.state == State.PENDING and not item.get("pending"):
             services.move_to_state(comment, State.PUBLISHED)  # as the moderators would
             comment.state = State.PUBLISHED

@@ -180,7 +180,9 @@ class EngagementPanel(Component):
         from django.utils import timezone
 
         from participation.queries import community as queries
+        from participation.services import community as services
 
+        services.refresh_figures()
         today = timezone.localdate()
         week = queries.figures(start=today - timedelta(days=6), end=today)
         return {

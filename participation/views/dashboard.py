@@ -101,6 +101,7 @@ def dashboard(request):
     else:
         data = form.cleaned_data
         consultation = data["consultation"]
+        services.refresh_figures(consultation)
         result = queries.figures(
             consultation=consultation,
             start=data["start"],
@@ -143,6 +144,8 @@ def export(request, consultation_id: int, kind: str, fmt: str):
     consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404(_("Unknown export."))
+    if kind == "figures":
+        services.refresh_figures(consultation)
     content, content_type, name = exports.export(
         user=request.user, consultation=consultation, kind=kind, fmt=fmt
     )

@@ -264,3 +264,42 @@ def test_team_sets_objectives_and_bad_numbers_are_refused(client, users, consult
     }
     client.force_login(users["moderator"])
     assert client.post(url, {"participants": "1"}).status_code == 403
+
+
+def test_decisions_typed_as_paragraphs_stay_separate_decisions(client, users, consultation_index):
+    """A browser sends a textarea's blank line as CRLF CRLF: still two decisions."""
+    closed = factories.consultation(
+        consultation_index, title="Médiathèque", opens_in=-30, closes_in=-1
+    )
+    client.force_login(users["communication"])
+    decisions = "Ouvrir le dimanche.\r\n\r\nUn créneau le soir.\r\n  \r\nDes bancs."
+    response = client.post(
+        f"/admin/participation/{closed.pk}/resultats/",
+        {"summary": "Plus d’horaires.", "decisions": decisions, "publish": "1"},
+    )
+    assert response.status_code == 302
+    assert "\r" not in ConsultationResults.objects.get().decisions
+    html = client.get(closed.url).content.decode()
+    section = html[html.index('class="results__decisions"') :]
+    section = section[: section.index("</ul>")]
+    assert section.count("<li>") == 3
+    assert "<li>Un créneau le soir.</li>" in section
+
+
+def test_dashboard_shows_todays_contributions_without_running_the_rollup(
+    client, users, consultation
+):
+    client.force_login(users["communication"])
+    url = f"{DASHBOARD}?consultation={consultation.pk}"
+    assert client.get(url).context["figures"].totals["comments"] == 0
+    comment_services.post_comment(
+        author=users["citizen"], consultation=consultation, body="Plus de pistes, svp."
+    )
+    # Within the refresh interval the figures stay as they were (one roll-up a minute)…
+    assert client.get(url).context["figures"].totals["comments"] == 0
+    import time_machine
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        response = client.get(url)  # …and the next look after it counts the new comment.
+    assert response.context["figures"].totals["comments"] == 1
+    assert response.context["figures"].totals["participants"] == 1
