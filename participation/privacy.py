@@ -165,6 +165,7 @@ def erase_comments(entry, user_ids, choice):
 registry.register_data(
     "participation.Comment",
     user_fields=["author"],
+    page=("participation:my_moderation", _("Moderation of my comments")),
     category=CONTRIBUTIONS,
     purpose=_("Publish your comments and replies in the consultation threads."),
     legal_basis=LegalBasis.PUBLIC_INTEREST,

@@ -504,6 +504,21 @@ def test_the_author_reads_the_reason_and_contests_on_the_site(client, users, pre
     assert "Vous avez contesté cette décision." in client.get(url).content.decode()
 
 
+def test_the_authors_moderation_page_is_linked_from_the_account_menu_and_my_data(
+    client, users, premoderated
+):
+    from consent.services.defaults import ensure_defaults
+
+    ensure_defaults()
+    rejected(users, premoderated)
+    client.force_login(users["citizen"])
+    link = 'href="/participation/moderation/mes-decisions/">Modération de mes commentaires</a>'
+    assert link in client.get("/").content.decode()  # the account menu, on every page
+    my_data = client.get("/mes-donnees/").content.decode()
+    held = my_data[my_data.index("Ce que nous détenons sur vous") :]
+    assert link in held[: held.index("</table>")]
+
+
 def test_the_charter_is_linked_from_the_comment_form(client, users, consultation, site_tree):
     from cms.models import NavigationSettings
 
