@@ -1,6 +1,9 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -22,6 +25,16 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif not settings.PRODUCTION_LIKE:
+    # `make run` serves like production (DEBUG off) but has no proxy in front: uploaded
+    # images are served from var/media by Django. Production lets the proxy do it.
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 # Wagtail's catch-all comes last: every other URL is a page of the tree.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -998,14 +998,21 @@ def load(out=None) -> int:
 # Demo only: the shared TOTP key of the demo staff accounts (issue 5).
 DEMO_TOTP_SECRET = "KRZGSYTVNZSSAZDFNVXSAMRQGI3TIZLO"  # noqa: S105 (public demo key)
 
-LOGINS = "\n".join(
-    [
-        "",
-        "Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ") :",
-        *(f"  {account.role:<22} {account.email}" for account in ACCOUNTS),
-        "Administration Wagtail : http://127.0.0.1:8000/admin/",
-        "Double authentification des comptes de l’équipe (démo) : clé TOTP "
-        + DEMO_TOTP_SECRET
-        + " à saisir dans une application d’authentification.",
-    ]
-)
+
+def logins(base_url: str = "") -> str:
+    """How to sign in with the demo accounts, with the admin at `base_url` (where the
+    site is served; WAGTAILADMIN_BASE_URL by default)."""
+    from django.conf import settings as django_settings
+
+    base = (base_url or django_settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    return "\n".join(
+        [
+            "",
+            "Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ") :",
+            *(f"  {account.role:<22} {account.email}" for account in ACCOUNTS),
+            f"Administration Wagtail : {base}/admin/",
+            "Double authentification des comptes de l’équipe (démo) : clé TOTP "
+            + DEMO_TOTP_SECRET
+            + " à saisir dans une application d’authentification.",
+        ]
+    )
