@@ -85,10 +85,10 @@ def test_published_results_of_the_demo_give_the_true_figures(client, db, capsys)
     )
     community.publish_results(user=team, consultation=library)
     html = client.get(library.url).content.decode()
-    figures = dict(
-        (label.strip(), int(number))
+    figures = {
+        label.strip(): int(number)
         for number, label in re.findall(r"<li><strong>(\d+)</strong>([^<]+)</li>", html)
-    )
+    }
     assert figures["participants"] == 320
     assert figures["bulletins"] == 320
     assert figures["visites"] > 0
