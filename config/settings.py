@@ -400,6 +400,10 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Gravatar would send a hash of every staff e-mail to a third party (GDPR).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Page addresses in ASCII (« ete-a-demo », not « été-à-démo »): shared links stay
+# readable instead of filling with %C3%A9. Migration cms 0003 renamed existing pages,
+# with a redirect from each former address.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True  # "Mobilité" → /?theme=mobilite
 TAGGIT_CASE_INSENSITIVE = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
