@@ -13,6 +13,7 @@ from wagtail.search import index
 from cms import queries
 from cms.blocks import BodyBlock
 from cms.forms import ConsultationFilterForm
+from cms.search import STEMS_FIELD, StemmedSearch
 from cms.validators import validate_primary_colour
 
 
@@ -92,12 +93,12 @@ class ParticipationPeriod(models.Model):
             )
 
 
-class HomePage(RememberedRestrictions, Page):
+class HomePage(StemmedSearch, RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), STEMS_FIELD]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["cms.ConsultationIndexPage", "cms.NewsIndexPage", "cms.StandardPage"]
@@ -128,13 +129,14 @@ class HomePage(RememberedRestrictions, Page):
         return context
 
 
-class ConsultationIndexPage(RememberedRestrictions, Page):
+class ConsultationIndexPage(StemmedSearch, RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     # By string, like subpage_types: cms never imports participation (DESIGN.md).
     listing_model = "participation.ConsultationPage"
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), STEMS_FIELD]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["participation.ConsultationPage"]
 
@@ -173,7 +175,7 @@ class ConsultationIndexPage(RememberedRestrictions, Page):
         return context
 
 
-class StandardPage(RememberedRestrictions, Page):
+class StandardPage(StemmedSearch, RememberedRestrictions, Page):
     """Legal and editorial pages: mentions légales, accessibilité, charte…"""
 
     summary = models.TextField(_("summary"), blank=True)
@@ -184,6 +186,7 @@ class StandardPage(RememberedRestrictions, Page):
         *Page.search_fields,
         index.SearchField("summary"),
         index.SearchField("body"),
+        STEMS_FIELD,
     ]
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types = ["cms.StandardPage"]
@@ -192,10 +195,11 @@ class StandardPage(RememberedRestrictions, Page):
         verbose_name = _("standard page")
 
 
-class NewsIndexPage(RememberedRestrictions, Page):
+class NewsIndexPage(StemmedSearch, RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), STEMS_FIELD]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.NewsPage"]
 
@@ -216,7 +220,7 @@ class NewsIndexPage(RememberedRestrictions, Page):
         return context
 
 
-class NewsPage(RememberedRestrictions, Page):
+class NewsPage(StemmedSearch, RememberedRestrictions, Page):
     date = models.DateField(_("date"), default=timezone.localdate)
     summary = models.TextField(_("summary"), max_length=400)
     image = models.ForeignKey(
@@ -247,6 +251,7 @@ class NewsPage(RememberedRestrictions, Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.FilterField("date"),
+        STEMS_FIELD,
     ]
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types = []

@@ -9,11 +9,19 @@ from participation.services import moderation
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # serve keeps a marker there: never in the real var/
+
+
 def test_serve_points_the_local_site_at_the_port_and_prints_it(
-    db, site_tree, users, capsys, mailoutbox, django_capture_on_commit_callbacks
+    db, site_tree, users, capsys, mailoutbox, django_capture_on_commit_callbacks, tmp_path
 ):
     call_command("serve", no_serve=True, host="127.0.0.1", port=8123)
     out = capsys.readouterr().out
+    assert "Index de recherche à reconstruire" in out  # once…
+    call_command("serve", no_serve=True, host="127.0.0.1", port=8123)
+    assert "Index de recherche" not in capsys.readouterr().out  # …then never again
     assert "migration(s) à appliquer" not in out  # nothing waiting: nothing run
     assert "Administration Wagtail : http://127.0.0.1:8123/admin/" in out
     assert "Tribune : http://127.0.0.1:8123/" in out

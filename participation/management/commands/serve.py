@@ -51,6 +51,18 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="préparer seulement, sans servir"
         )
 
+    def rebuild_search_index_if_older(self):
+        """Pages indexed before the index changed (cms.search.INDEX_VERSION) are
+        indexed again once; the version reached is kept under var/."""
+        from cms.search import INDEX_VERSION
+
+        marker = settings.VAR_DIR / "search-index-version"
+        if marker.exists() and marker.read_text().strip() == INDEX_VERSION:
+            return
+        self.stdout.write("Index de recherche à reconstruire…")
+        call_command("update_index", verbosity=0)
+        marker.write_text(INDEX_VERSION)
+
     def handle(self, *args, host, port, no_serve=False, **options):
         from participation import demo
 
@@ -59,6 +71,7 @@ class Command(BaseCommand):
         if waiting:
             self.stdout.write(f"{waiting} migration(s) à appliquer…")
             call_command("migrate", interactive=False, stdout=self.stdout)
+        self.rebuild_search_index_if_older()
         if demo.is_loaded():
             self.stdout.write("Le site contient déjà des pages : démo non chargée.")
         else:
