@@ -1,5 +1,5 @@
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from cms import queries
@@ -388,3 +388,50 @@ class NavigationSettings(RememberedSetting):
 
     def live_accessibility_page(self):
         return self.footer_pages.get("accessibility_page")
+
+
+class SecondPairOfEyesTask(AbstractGroupApprovalTask):
+    """Approval by a member of the chosen groups who is not the person who submitted
+    the page nor the author of the version under review: nobody publishes their own
+    page alone. (The communication team has no right to publish directly either:
+    cms.permissions.)"""
+
+    @staticmethod
+    def _authors(obj) -> set:
+        state = getattr(obj, "current_workflow_state", None)
+        if state is None:
+            return set()
+        authors = {state.requested_by_id}
+        task_state = state.current_task_state
+        if task_state is not None and task_state.revision_id:
+            authors.add(task_state.revision.user_id)
+        return authors - {None}
+
+    def is_author(self, obj, user) -> bool:
+        return user.pk in self._authors(obj)
+
+    def get_actions(self, obj, user):
+        actions = super().get_actions(obj, user)
+        if actions and self.is_author(obj, user):
+            # They may still withdraw it ("request changes"), never approve it.
+            return [action for action in actions if action[0] != "approve"]
+        return actions
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name == "approve" and user.pk in self._authors(
+            task_state.workflow_state.content_object
+        ):
+            raise PermissionDenied(
+                _("A colleague must approve this page: you cannot approve your own page.")
+            )
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "A member of the chosen groups other than the person who submitted the page approves it"
+        )
+
+    class Meta:
+        verbose_name = _("approval by a colleague")
+        verbose_name_plural = _("approvals by a colleague")

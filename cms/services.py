@@ -77,3 +77,12 @@ def ascii_slugs(Page, Site, Redirect, Revision=None) -> int:
         logger.info("page %s: slug made ASCII, %s redirect(s)", page.pk, len(moved))
         renamed += 1
     return renamed
+
+
+def publish_approved(workflow_state, user=None):
+    """WAGTAIL_FINISH_WORKFLOW_ACTION: publish what a colleague approved. The approval
+    is the right to publish here — the communication team has no direct publish right
+    (cms.permissions), so Wagtail's default action would refuse their approval."""
+    revision = workflow_state.content_object.get_latest_revision()
+    revision.publish(user=user, skip_permission_checks=True)
+    logger.info("%s approved and published", workflow_state.content_object._meta.label)

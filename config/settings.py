@@ -404,6 +404,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # readable instead of filling with %C3%A9. Migration cms 0003 renamed existing pages,
 # with a redirect from each former address.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# A colleague's approval in the "Validation" workflow publishes (cms.models.SecondPairOfEyesTask).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.services.publish_approved"
 TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True  # "Mobilité" → /?theme=mobilite
 TAGGIT_CASE_INSENSITIVE = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
