@@ -1,5 +1,6 @@
 import re
 
+from allauth import urls as allauth_urls
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path, re_path
@@ -10,12 +11,14 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from config.french_urls import french
 
 urlpatterns = [
     path("health/", cms_views.health, name="health"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("compte/", include("allauth.urls")),
+    # allauth's pages at French addresses, URL names unchanged (config/french_urls.py).
+    path("compte/", include(french(allauth_urls.urlpatterns))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("participation/", include("participation.urls")),

@@ -20,7 +20,7 @@ def test_staff_without_second_factor_are_refused_with_the_way_to_enrol(client, u
     assert response.status_code == 403
     html = response.content.decode()
     assert "Double authentification requise" in html
-    assert 'href="/compte/2fa/totp/activate/"' in html
+    assert 'href="/compte/double-authentification/application/activer/"' in html
 
 
 def test_staff_with_a_second_factor_reach_the_admin(client, users):
@@ -38,15 +38,15 @@ def test_citizens_are_not_asked_to_enrol(client, users):
 def test_the_admin_sign_in_asks_for_the_authenticator_code(client, users):
     response = client.get("/admin/login/?next=/admin/moderation/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/compte/login/")
+    assert response["Location"].startswith("/compte/connexion/")
     response = client.post(
-        "/compte/login/",
+        "/compte/connexion/",
         {"login": users["moderator"].email, "password": factories.PASSWORD},
     )
     assert response.status_code == 302 and "2fa" in response["Location"]
     assert client.get("/admin/").status_code != 200  # not signed in with the password alone
-    response = client.post("/compte/2fa/authenticate/", {"code": "000000"})
+    response = client.post("/compte/double-authentification/verifier/", {"code": "000000"})
     assert response.status_code == 200  # wrong code: the form again
-    response = client.post("/compte/2fa/authenticate/", {"code": code()})
+    response = client.post("/compte/double-authentification/verifier/", {"code": code()})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

@@ -167,7 +167,7 @@ def test_account_deletion_end_to_end(page, live_site, person):
 
 
 def test_signup_page_is_accessible_and_explains_the_age_rule(page, live_site):
-    page.goto(live_site.url("/compte/signup/"))
+    page.goto(live_site.url("/compte/inscription/"))
     page.get_by_role("button", name="Tout refuser").click()
     expect_choice_saved_in_place(page)
     expect(page.get_by_label("J’ai 15 ans ou plus")).not_to_be_checked()

@@ -544,7 +544,7 @@ def test_the_export_holds_the_moderation_decisions_about_the_person(users, premo
     services.contest(author=users["citizen"], decision=decision, text="Pas d’accord.")
     services.ban(moderator=users["moderator"], user=users["citizen"], reason="Spam", days=3)
     found = {entry.export_name: list(rows) for entry, _columns, rows in collect(users["citizen"])}
-    (row,) = found["moderation_decisions"]
+    (row,) = found["decisions-de-moderation"]
     assert row["decision"] == "Refusé" and row["reason"] == "Hors sujet"
     assert "moderator" not in row  # who decided stays with the moderators
     assert found["moderation_appeals"][0]["text"] == "Pas d’accord."
