@@ -62,6 +62,12 @@ def share_links(page) -> list[dict]:
         {
             "network": value,
             "label": label,
+            # « Partager sur LinkedIn », but an e-mail is sent, not a place to share on.
+            "text": (
+                _("Send by e-mail")
+                if value == Network.EMAIL
+                else _("Share on %(network)s") % {"network": label}
+            ),
             "url": reverse("participation:share", args=[page.pk, value]),
         }
         for value, label in Network.choices

@@ -43,7 +43,7 @@ def test_the_admin_sign_in_asks_for_the_authenticator_code(client, users):
         "/compte/connexion/",
         {"login": users["moderator"].email, "password": factories.PASSWORD},
     )
-    assert response.status_code == 302 and "2fa" in response["Location"]
+    assert response.status_code == 302 and "double-authentification" in response["Location"]
     assert client.get("/admin/").status_code != 200  # not signed in with the password alone
     response = client.post("/compte/double-authentification/verifier/", {"code": "000000"})
     assert response.status_code == 200  # wrong code: the form again

@@ -54,7 +54,7 @@ def test_export_holds_comments_with_versions_supports_and_reports(thread, users)
     earlier = json.loads(comments[0]["previous_versions"])
     assert [version["text"] for version in earlier] == ["Premier jet"]
     assert [row["comment_id"] for row in rows(users["citizen"], "soutiens")] == [reply.pk]
-    assert [row["reason"] for row in rows(users["citizen"], "reports")] == ["off_topic"]
+    assert [row["reason"] for row in rows(users["citizen"], "signalements")] == ["off_topic"]
     assert [row["text"] for row in rows(users["agent"], "commentaires")] == ["D’accord"]
 
 
