@@ -7,6 +7,7 @@ from django.core import mail
 
 from accounts import roles
 from accounts.models import User
+from tests import factories
 
 SIGNUP = {
     "email": "nadia@exemple.fr",
@@ -113,3 +114,15 @@ def test_the_sign_up_button_says_what_it_does(client, db):
     html = client.get("/compte/inscription/").content.decode()
     assert "Créer mon compte</button>" in html
     assert "Création de compte</button>" not in html
+
+
+def test_the_sign_in_message_reads_well_with_a_display_name(client, users):
+    from django.contrib.messages import get_messages
+
+    user = users["citizen"]
+    response = client.post(
+        "/compte/connexion/", {"login": user.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == [f"Bienvenue, {user.display_name} : vous êtes connecté·e."]

@@ -60,6 +60,9 @@ def test_deletion_end_to_end(signed_in, citizen, django_capture_on_commit_callba
     assert message.to == [citizen.email]
     assert message.subject == "Votre compte a été supprimé"
     assert "Participant·e supprimé·e" in message.body
+    # Sent from a no-reply address: it says where to write, not to reply.
+    assert "répondez" not in message.body
+    assert "les réponses à cet e-mail ne sont pas lues" in message.body
 
 
 def test_staff_deletion_keeps_the_editorial_record_unlinked(site_tree, defaults):

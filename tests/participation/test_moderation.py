@@ -519,6 +519,31 @@ def test_the_authors_moderation_page_is_linked_from_the_account_menu_and_my_data
     assert link in held[: held.index("</table>")]
 
 
+def test_the_crisis_history_says_which_way_each_switch_went(users, consultation):
+    from wagtail.log_actions import registry as log_registry
+
+    moderator = users["moderator"]
+    message = "Débat suspendu."
+    services.set_crisis(
+        moderator=moderator, consultation=consultation, frozen=True, message=message
+    )
+    services.set_crisis(moderator=moderator, consultation=consultation, frozen=False)
+    services.set_crisis(moderator=moderator, consultation=consultation, slow_mode_minutes=10)
+    services.set_crisis(moderator=moderator, consultation=consultation, a_priori=True)
+    entries = PageLogEntry.objects.filter(page=consultation).order_by("pk")
+    said = [
+        log_registry.get_formatter(entry).format_message(entry)
+        for entry in entries
+        if "crisis" in entry.action
+    ]
+    assert said == [
+        "Consultation gelée",
+        "Consultation dégelée",
+        "Mode lent : un commentaire par personne toutes les 10 minutes",
+        "Modération a priori activée",
+    ]
+
+
 def test_the_charter_is_linked_from_the_comment_form(client, users, consultation, site_tree):
     from cms.models import NavigationSettings
 
