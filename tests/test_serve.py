@@ -15,8 +15,9 @@ def _own_var_dir(settings, tmp_path):
 
 
 def test_serve_points_the_local_site_at_the_port_and_prints_it(
-    db, site_tree, users, capsys, mailoutbox, django_capture_on_commit_callbacks, tmp_path
+    db, site_tree, users, capsys, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
+    settings.PRODUCTION_LIKE = False  # a local run; production sites are left alone
     call_command("serve", no_serve=True, host="127.0.0.1", port=8123)
     out = capsys.readouterr().out
     assert "Index de recherche à reconstruire" in out  # once…
