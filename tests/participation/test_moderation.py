@@ -572,8 +572,8 @@ def test_the_export_holds_the_moderation_decisions_about_the_person(users, premo
     (row,) = found["decisions-de-moderation"]
     assert row["decision"] == "Refusé" and row["reason"] == "Hors sujet"
     assert "moderator" not in row  # who decided stays with the moderators
-    assert found["moderation_appeals"][0]["text"] == "Pas d’accord."
-    assert found["bans"][0]["reason"] == "Spam"
+    assert found["contestations"][0]["text"] == "Pas d’accord."
+    assert found["bannissements"][0]["reason"] == "Spam"
 
 
 def test_deleting_accounts_keeps_the_moderation_record_unlinked(users, premoderated):
