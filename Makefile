@@ -14,10 +14,11 @@ PYTHON ?= $(shell for candidate in python3 python3.14 python3.13 python3.12; do 
 	   $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	   echo $$candidate; break; fi; done)
 
-.PHONY: run test venv lint messages bench clean help
+.PHONY: run dev test venv lint messages bench clean help
 
 help:
-	@echo "make run    — installe, migre, charge la démo et sert http://$(HOST):$(PORT)"
+	@echo "make run    — installe, migre, charge la démo et sert http://$(HOST):$(PORT) (comme en production)"
+	@echo "make dev    — pareil, avec les pages de débogage de Django (DJANGO_DEBUG=true)"
 	@echo "make test   — installe et lance toute la suite de tests"
 	@echo "make lint   — ruff, contrat de dépendances, migrations manquantes"
 	@echo "make messages — régénère et compile les traductions (gettext requis)"
@@ -44,13 +45,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# One process checks, migrates only when needed, loads the demo into an empty site and
+# serves (participation/management/commands/serve.py): a warm start imports Django once.
+# HOST and PORT reach the settings, so printed and e-mailed links use them.
 run: venv
-	@$(MANAGE) preflight
-	@$(MANAGE) migrate --noinput
-	@$(MANAGE) load_demo --if-empty
-	@echo
-	@echo "Tribune : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off
+	@TRIBUNE_HOST=$(HOST) TRIBUNE_PORT=$(PORT) $(MANAGE) serve
+
+dev: venv
+	@DJANGO_DEBUG=true TRIBUNE_HOST=$(HOST) TRIBUNE_PORT=$(PORT) $(MANAGE) serve
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

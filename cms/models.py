@@ -1,5 +1,5 @@
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from cms import queries
 from cms.blocks import BodyBlock
 from cms.forms import ConsultationFilterForm
+from cms.search import STEMS_FIELD, StemmedSearch
 from cms.validators import validate_primary_colour
 
 
@@ -92,12 +93,12 @@ class ParticipationPeriod(models.Model):
             )
 
 
-class HomePage(RememberedRestrictions, Page):
+class HomePage(StemmedSearch, RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), STEMS_FIELD]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["cms.ConsultationIndexPage", "cms.NewsIndexPage", "cms.StandardPage"]
@@ -128,13 +129,14 @@ class HomePage(RememberedRestrictions, Page):
         return context
 
 
-class ConsultationIndexPage(RememberedRestrictions, Page):
+class ConsultationIndexPage(StemmedSearch, RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     # By string, like subpage_types: cms never imports participation (DESIGN.md).
     listing_model = "participation.ConsultationPage"
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), STEMS_FIELD]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["participation.ConsultationPage"]
 
@@ -173,7 +175,7 @@ class ConsultationIndexPage(RememberedRestrictions, Page):
         return context
 
 
-class StandardPage(RememberedRestrictions, Page):
+class StandardPage(StemmedSearch, RememberedRestrictions, Page):
     """Legal and editorial pages: mentions légales, accessibilité, charte…"""
 
     summary = models.TextField(_("summary"), blank=True)
@@ -184,6 +186,7 @@ class StandardPage(RememberedRestrictions, Page):
         *Page.search_fields,
         index.SearchField("summary"),
         index.SearchField("body"),
+        STEMS_FIELD,
     ]
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types = ["cms.StandardPage"]
@@ -192,10 +195,11 @@ class StandardPage(RememberedRestrictions, Page):
         verbose_name = _("standard page")
 
 
-class NewsIndexPage(RememberedRestrictions, Page):
+class NewsIndexPage(StemmedSearch, RememberedRestrictions, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), STEMS_FIELD]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.NewsPage"]
 
@@ -216,7 +220,7 @@ class NewsIndexPage(RememberedRestrictions, Page):
         return context
 
 
-class NewsPage(RememberedRestrictions, Page):
+class NewsPage(StemmedSearch, RememberedRestrictions, Page):
     date = models.DateField(_("date"), default=timezone.localdate)
     summary = models.TextField(_("summary"), max_length=400)
     image = models.ForeignKey(
@@ -247,6 +251,7 @@ class NewsPage(RememberedRestrictions, Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.FilterField("date"),
+        STEMS_FIELD,
     ]
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types = []
@@ -383,3 +388,50 @@ class NavigationSettings(RememberedSetting):
 
     def live_accessibility_page(self):
         return self.footer_pages.get("accessibility_page")
+
+
+class SecondPairOfEyesTask(AbstractGroupApprovalTask):
+    """Approval by a member of the chosen groups who is not the person who submitted
+    the page nor the author of the version under review: nobody publishes their own
+    page alone. (The communication team has no right to publish directly either:
+    cms.permissions.)"""
+
+    @staticmethod
+    def _authors(obj) -> set:
+        state = getattr(obj, "current_workflow_state", None)
+        if state is None:
+            return set()
+        authors = {state.requested_by_id}
+        task_state = state.current_task_state
+        if task_state is not None and task_state.revision_id:
+            authors.add(task_state.revision.user_id)
+        return authors - {None}
+
+    def is_author(self, obj, user) -> bool:
+        return user.pk in self._authors(obj)
+
+    def get_actions(self, obj, user):
+        actions = super().get_actions(obj, user)
+        if actions and self.is_author(obj, user):
+            # They may still withdraw it ("request changes"), never approve it.
+            return [action for action in actions if action[0] != "approve"]
+        return actions
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name == "approve" and user.pk in self._authors(
+            task_state.workflow_state.content_object
+        ):
+            raise PermissionDenied(
+                _("A colleague must approve this page: you cannot approve your own page.")
+            )
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "A member of the chosen groups other than the person who submitted the page approves it"
+        )
+
+    class Meta:
+        verbose_name = _("approval by a colleague")
+        verbose_name_plural = _("approvals by a colleague")

@@ -7,10 +7,14 @@ cover every site of the installation.
 from accounts import roles
 
 WORKFLOW_NAME = "Validation"
-WORKFLOW_TASK_NAME = "Validation par l'équipe communication"
+WORKFLOW_TASK_NAME = "Validation par une ou un collègue"
+FORMER_WORKFLOW_TASK_NAME = "Validation par l'équipe communication"
 
+# A second pair of eyes before anything goes online: the communication team writes and
+# submits to "Validation" but does not publish directly; a colleague approves
+# (cms.models.SecondPairOfEyesTask, never the submitter). Administrators may publish.
 PAGE_PERMISSIONS = {
-    roles.COMMUNICATION: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    roles.COMMUNICATION: ["add_page", "change_page", "lock_page", "unlock_page"],
     roles.ADMINISTRATORS: [
         "add_page",
         "change_page",
@@ -47,6 +51,8 @@ MODEL_PERMISSIONS = {
 # Wagtail's starter groups and workflow would sit next to Tribune's roles and confuse people.
 WAGTAIL_DEFAULT_GROUPS = ["Moderators", "Editors"]
 WAGTAIL_DEFAULT_WORKFLOW = "Moderators approval"
+# Rights that an earlier version granted and that are now withdrawn.
+WITHDRAWN_PAGE_PERMISSIONS = {roles.COMMUNICATION: ["publish_page"]}
 
 
 def _permission(apps, app_label, model, codename):
@@ -89,6 +95,12 @@ def grant_editorial_permissions(apps=None):
                     page=root_page,
                     permission=_permission(apps, "wagtailcore", "page", codename),
                 )
+        for role, codenames in WITHDRAWN_PAGE_PERMISSIONS.items():
+            GroupPagePermission.objects.filter(
+                group=groups[role],
+                permission__content_type__app_label="wagtailcore",
+                permission__codename__in=codenames,
+            ).delete()
     if root_collection is not None:
         for role, entries in COLLECTION_PERMISSIONS.items():
             for app_label, model, codenames in entries:
@@ -106,18 +118,26 @@ def grant_editorial_permissions(apps=None):
     Group.objects.filter(name__in=WAGTAIL_DEFAULT_GROUPS).delete()
     Workflow.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).delete()
 
-    task = GroupApprovalTask.objects.filter(name=WORKFLOW_TASK_NAME).first()
+    try:
+        SecondPairOfEyesTask = apps.get_model("cms", "SecondPairOfEyesTask")
+    except LookupError:  # an early migration: the workflow comes with cms 0004
+        return None
+    task = SecondPairOfEyesTask.objects.filter(name=WORKFLOW_TASK_NAME).first()
     if task is None:
         task_type, _created = ContentType.objects.get_or_create(
-            app_label="wagtailcore", model="groupapprovaltask"
+            app_label="cms", model="secondpairofeyestask"
         )
-        task = GroupApprovalTask.objects.create(
+        task = SecondPairOfEyesTask.objects.create(
             name=WORKFLOW_TASK_NAME, content_type=task_type, active=True
         )
     task.groups.add(groups[roles.COMMUNICATION], groups[roles.ADMINISTRATORS])
     workflow, _created = Workflow.objects.get_or_create(
         name=WORKFLOW_NAME, defaults={"active": True}
     )
+    # The former plain group approval let the submitter approve their own page.
+    former = GroupApprovalTask.objects.filter(name=FORMER_WORKFLOW_TASK_NAME)
+    WorkflowTask.objects.filter(workflow=workflow, task__in=former).delete()
+    former.update(active=False)
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     if root_page is not None:
         WorkflowPage.objects.update_or_create(page=root_page, defaults={"workflow": workflow})

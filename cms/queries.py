@@ -275,3 +275,20 @@ def forget_on_changes() -> None:
     )
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(_forget, dispatch_uid=f"cms-forget-{id(signal)}")
+
+
+def site_root_url() -> str:
+    """The public address of the site, for links that leave it (e-mails): the default
+    Wagtail Site's (hostname and port set in the admin, « Paramètres → Sites », and by
+    `make run` to where it serves), else WAGTAILADMIN_BASE_URL."""
+    from django.conf import settings
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).only("hostname", "port").first()
+    if site is not None and site.hostname:
+        return site.root_url
+    return (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+
+
+def absolute_url(path: str) -> str:
+    return site_root_url() + path

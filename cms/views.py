@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from cms import health as health_checks
 from cms import queries
+from cms.search import stemmed_query
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ def search(request):
     query = " ".join(request.GET.get("q", "").split())[:200]
     results = Page.objects.none()
     if query:
-        results = Page.objects.live().public().specific().search(query)
+        # Stems of the query against the pages' stems (cms.search): French word forms
+        # meet on every database, SQLite included.
+        results = Page.objects.live().public().specific().search(stemmed_query(query))
     listing = queries.paginate(
         results, request.GET.get("page"), settings.TRIBUNE_SEARCH_RESULTS_PER_PAGE
     )

@@ -28,13 +28,37 @@ DATABASE_URL = env.text("DATABASE_URL")
 REDIS_URL = env.text("REDIS_URL")
 PRODUCTION_LIKE = bool(DATABASE_URL or REDIS_URL)
 
-DEBUG = env.flag("DJANGO_DEBUG", default=not PRODUCTION_LIKE)
+# Debug pages only when a developer asks for them (`make dev`, DJANGO_DEBUG=true): even
+# `make run` serves like production (French error pages, no tracebacks).
+DEBUG = env.flag("DJANGO_DEBUG", default=False)
+# Served behind HTTPS: production-like and not debugging. `make run` speaks plain HTTP
+# on loopback with DEBUG off, so HTTPS redirects, secure cookies and https links in
+# e-mails follow this, not DEBUG.
+HTTPS = PRODUCTION_LIKE and not DEBUG
+
+
+def local_secret_key(folder: Path) -> str:
+    """The embedded configuration's key: drawn once and kept in var/ (never committed),
+    so a fresh clone runs with DEBUG off and sessions survive restarts."""
+    import secrets
+
+    path = folder / "secret_key"
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) < 50:
+        key = secrets.token_urlsafe(50)
+        path.write_text(key)
+        path.chmod(0o600)
+    return key
+
 
 SECRET_KEY = env.text("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.words("DJANGO_ALLOWED_HOSTS")
-if DEBUG:
-    # Development only: a fixed key keeps sessions across restarts of `make run`.
-    SECRET_KEY = SECRET_KEY or "dev-only-not-secret-tribune-0000000000000000000000000"
+if not PRODUCTION_LIKE or DEBUG:
+    # Embedded configuration or debugging: nothing to set for a run on this machine.
+    SECRET_KEY = SECRET_KEY or local_secret_key(VAR_DIR)
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 else:
     missing = [
@@ -53,10 +77,10 @@ else:
             'python -c "import secrets; print(secrets.token_urlsafe(50))") et '
             "DJANGO_ALLOWED_HOSTS (les noms de domaine du site, séparés par des virgules)."
         )
-    if len(SECRET_KEY) < 50:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY est trop courte : il faut au moins 50 caractères aléatoires."
-        )
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY est trop courte : il faut au moins 50 caractères aléatoires."
+    )
 
 CSRF_TRUSTED_ORIGINS = env.words("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -328,7 +352,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # allauth's own limits, kept in the cache (Redis in production, shared by all processes).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -380,6 +404,7 @@ WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -392,26 +417,39 @@ STORAGES = {
     },
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION_LIKE and not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# In development WhiteNoise serves straight from the app folders, no collectstatic needed.
-WHITENOISE_USE_FINDERS = DEBUG
+# The embedded configuration (and debugging) serves static files straight from the app
+# folders: no collectstatic, so `make run` starts at once; production serves the
+# compressed, hashed copies that `collectstatic` writes.
+WHITENOISE_USE_FINDERS = not PRODUCTION_LIKE or DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail -------------------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = "Tribune"
-WAGTAILADMIN_BASE_URL = env.text("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Where `make run` / `manage.py serve` listen (the Makefile passes HOST and PORT).
+TRIBUNE_HOST = env.text("TRIBUNE_HOST") or "127.0.0.1"
+TRIBUNE_PORT = env.number("TRIBUNE_PORT", 8000)
+# Wagtail's own e-mails (workflow notifications) link here; Tribune's e-mails use the
+# Wagtail Site's address (cms.queries.site_root_url).
+WAGTAILADMIN_BASE_URL = env.text("WAGTAILADMIN_BASE_URL") or f"http://{TRIBUNE_HOST}:{TRIBUNE_PORT}"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Gravatar would send a hash of every staff e-mail to a third party (GDPR).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Page addresses in ASCII (« ete-a-demo », not « été-à-démo »): shared links stay
+# readable instead of filling with %C3%A9. Migration cms 0003 renamed existing pages,
+# with a redirect from each former address.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# A colleague's approval in the "Validation" workflow publishes (cms.models.SecondPairOfEyesTask).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.services.publish_approved"
 TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True  # "Mobilité" → /?theme=mobilite
 TAGGIT_CASE_INSENSITIVE = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -425,7 +463,7 @@ X_FRAME_OPTIONS = "DENY"  # Wagtail's preview view opts itself into SAMEORIGIN.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if not DEBUG:
+if HTTPS:
     SECURE_SSL_REDIRECT = env.flag("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.number("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
@@ -519,7 +557,7 @@ TRIBUNE_CONSENT_SALT = env.text("CONSENT_SALT") or f"consent:{SECRET_KEY}"
 # banner asks again; Tribune signs the cookie and records every choice itself.
 COOKIE_CONSENT_NAME = "cookie_consent"
 COOKIE_CONSENT_MAX_AGE = env.number("COOKIE_CONSENT_DAYS", 182) * DAY
-COOKIE_CONSENT_SECURE = not DEBUG and env.flag("DJANGO_SECURE_COOKIES", True)
+COOKIE_CONSENT_SECURE = HTTPS and env.flag("DJANGO_SECURE_COOKIES", True)
 COOKIE_CONSENT_HTTPONLY = True
 COOKIE_CONSENT_SAMESITE = "Lax"
 COOKIE_CONSENT_CACHE_BACKEND = "cookie_consent"
@@ -573,6 +611,9 @@ if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer
 TRIBUNE_MASTODON_SHARE_URL = (
     env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"
 )
+# The dashboard's contribution figures are rolled up again when someone reads them and
+# the last roll-up is older than this (seconds); cron or the worker are not needed.
+TRIBUNE_FIGURES_REFRESH_SECONDS = env.number("TRIBUNE_FIGURES_REFRESH_SECONDS", 60)
 TRIBUNE_RATE_LIMITS.update(
     {
         "feedback": (5, 60),

@@ -86,6 +86,26 @@ class ConsentRecord(models.Model):
         return f"{self.get_purpose_display()} — {self.get_decision_display()}"
 
     @property
+    def version_label(self) -> str:
+        """The version as people read it. A cookie group's version is the instant its
+        cookies last changed (django-cookie-consent writes it in ISO 8601): shown as a
+        date, not as « 2026-12-03T10:20:11.123456+00:00 »."""
+        from django.utils.dateformat import format as format_date
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            moment = parse_datetime(self.version)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return _("of %(date)s") % {"date": format_date(moment, "j F Y")}
+        if self.purpose == Purpose.AGE:
+            return _("%(age)s years or older") % {"age": self.version}
+        return self.version
+
+    @property
     def who(self) -> str:
         if self.user_id:
             return _("account #%(id)s") % {"id": self.user_id}

@@ -197,7 +197,7 @@ registry.register_data(
     retention=_("7 days."),
     retention_rules=["consent.exports"],
     export=fields("created_at", "size"),
-    export_name="exports",
+    export_name="exports-de-donnees",
     erase=delete_exports,
 )
 

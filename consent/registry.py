@@ -135,6 +135,9 @@ class DataEntry:
     contribution: bool = False
     retention_rules: tuple[str, ...] = ()
     label: str = ""
+    # A page of the site where the person sees or manages these data (URL name, label),
+    # linked from « Mes données ».
+    page: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -182,6 +185,7 @@ class Registry:
         contribution: bool = False,
         retention_rules: Sequence[str] = (),
         label="",
+        page: tuple[str, str] | None = None,
     ) -> DataEntry:
         """Declare a model holding personal data. `erase` runs for a batch of account
         ids when accounts are deleted (lower `order` first; the account itself last)."""
@@ -200,6 +204,7 @@ class Registry:
             contribution=contribution,
             retention_rules=tuple(retention_rules),
             label=label,
+            page=page,
         )
         self.entries[entry.key] = entry
         return entry

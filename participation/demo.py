@@ -947,8 +947,6 @@ class Loader:
                 self.say(f"  {count} commentaires sur « {page.title} »")
 
     def write(self, services, page, people, item, parent, when, State):
-        from participation.models import Comment
-
         comment = services.post_comment(
             author=people[item["by"]],
             consultation=page,
@@ -956,9 +954,10 @@ class Loader:
             parent=parent,
             position=item.get("position", ""),
             official=item.get("official", False),
+            # Spread over the last days, as a real thread would be; dated comments are
+            # history, not a surge of this minute (no false alert on loading).
+            posted_at=when,
         )
-        # Spread the thread over the last days, as a real one would be.
-        Comment.objects.filter(pk=comment.pk).update(created_at=when)
         if comment.state == State.PENDING and not item.get("pending"):
             services.move_to_state(comment, State.PUBLISHED)  # as the moderators would
             comment.state = State.PUBLISHED
@@ -999,14 +998,21 @@ def load(out=None) -> int:
 # Demo only: the shared TOTP key of the demo staff accounts (issue 5).
 DEMO_TOTP_SECRET = "KRZGSYTVNZSSAZDFNVXSAMRQGI3TIZLO"  # noqa: S105 (public demo key)
 
-LOGINS = "\n".join(
-    [
-        "",
-        "Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ") :",
-        *(f"  {account.role:<22} {account.email}" for account in ACCOUNTS),
-        "Administration Wagtail : http://127.0.0.1:8000/admin/",
-        "Double authentification des comptes de l’équipe (démo) : clé TOTP "
-        + DEMO_TOTP_SECRET
-        + " à saisir dans une application d’authentification.",
-    ]
-)
+
+def logins(base_url: str = "") -> str:
+    """How to sign in with the demo accounts, with the admin at `base_url` (where the
+    site is served; WAGTAILADMIN_BASE_URL by default)."""
+    from django.conf import settings as django_settings
+
+    base = (base_url or django_settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    return "\n".join(
+        [
+            "",
+            "Comptes de démonstration (mot de passe commun : " + DEMO_PASSWORD + ") :",
+            *(f"  {account.role:<22} {account.email}" for account in ACCOUNTS),
+            f"Administration Wagtail : {base}/admin/",
+            "Double authentification des comptes de l’équipe (démo) : clé TOTP "
+            + DEMO_TOTP_SECRET
+            + " à saisir dans une application d’authentification.",
+        ]
+    )

@@ -165,6 +165,7 @@ def erase_comments(entry, user_ids, choice):
 registry.register_data(
     "participation.Comment",
     user_fields=["author"],
+    page=("participation:my_moderation", _("Moderation of my comments")),
     category=CONTRIBUTIONS,
     purpose=_("Publish your comments and replies in the consultation threads."),
     legal_basis=LegalBasis.PUBLIC_INTEREST,
@@ -178,7 +179,7 @@ registry.register_data(
         "(replies to them stay in place)."
     ),
     export=export_comments,
-    export_name="comments",
+    export_name="commentaires",
     erase=by_choice(keep=anonymise(), erase=erase_comments),
     contribution=True,
     order=20,
@@ -200,7 +201,7 @@ registry.register_data(
     recipients=_("Nobody: only the number of supports is shown."),
     retention=_("Until you withdraw it; deleted with your account, and the counts follow."),
     export=fields("comment_id", "comment__consultation__title", "created_at"),
-    export_name="supports",
+    export_name="soutiens",
     erase=erase_supports,
     order=10,
 )
@@ -217,7 +218,7 @@ registry.register_data(
         "linked to you."
     ),
     export=fields("comment_id", "reason", "details", "created_at"),
-    export_name="reports",
+    export_name="signalements",
     erase=unlink(),
     order=10,
 )
@@ -258,7 +259,7 @@ registry.register_data(
         "Kept with the moderation record; on account deletion it stays, no longer linked to you."
     ),
     export=export_decisions,
-    export_name="moderation_decisions",
+    export_name="decisions-de-moderation",
     erase=unlink(),
     order=15,
 )
@@ -274,7 +275,7 @@ registry.register_data(
         "Kept with the moderation record; on account deletion it stays, no longer linked to you."
     ),
     export=fields("comment_id", "text", "status", "answer", "created_at", "decided_at"),
-    export_name="moderation_appeals",
+    export_name="contestations",
     erase=unlink(),
     order=15,
 )
@@ -308,7 +309,7 @@ registry.register_data(
     recipients=_("The moderators."),
     retention=_("Deleted with your account."),
     export=export_bans,
-    export_name="bans",
+    export_name="bannissements",
     erase=erase_bans,
     order=15,
 )
@@ -322,7 +323,7 @@ registry.register_data(
     recipients=_("The moderators."),
     retention=_("Kept with the alert; on account deletion it stays, no longer linked to you."),
     export=fields("kind", "consultation__title", "created_at", "seen_at"),
-    export_name="moderation_alerts_seen",
+    export_name="alertes-vues",
     erase=unlink(),
     order=15,
 )
@@ -336,7 +337,7 @@ registry.register_data(
     recipients=_("Administrators."),
     retention=_("Deleted with the account."),
     export=fields("consultation__title"),
-    export_name="moderation_scopes",
+    export_name="perimetres-de-moderation",
     erase=delete(),
     order=15,
 )
@@ -356,7 +357,7 @@ registry.register_data(
         "no longer linked to you (your comment is erased if you choose to erase)."
     ),
     export=fields("consultation__title", "rating", "comment", "created_at"),
-    export_name="feedback",
+    export_name="avis",
     erase=by_choice(keep=unlink(), erase=unlink(comment="")),
     contribution=True,
     order=30,
@@ -371,7 +372,7 @@ registry.register_data(
     recipients=_("Nobody: the e-mail is sent automatically."),
     retention=_("Until you stop following, or delete your account."),
     export=fields("consultation__title", "created_at", "notified_at"),
-    export_name="follows",
+    export_name="suivis",
     erase=delete(),
     order=40,
 )
@@ -385,7 +386,7 @@ registry.register_data(
     recipients=_("The communication team and administrators."),
     retention=_("Kept with the consultation; on account deletion, no longer linked to you."),
     export=fields("consultation__title", "published_at"),
-    export_name="published_results",
+    export_name="resultats-publies",
     erase=unlink(),
     order=40,
 )

@@ -2,9 +2,11 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.log_actions import LogFormatter
 from wagtail.signals import page_published
 
 from participation import events, permissions
@@ -93,11 +95,42 @@ def register_moderation_log_actions(actions):
         ("tribune.rule.word_filter", _("Word filter"), _("Held by the word filter")),
         ("tribune.rule.links", _("Too many links"), _("Held for its number of links")),
         ("tribune.rule.reports", _("Report threshold"), _("Held after reports by several people")),
-        ("tribune.crisis.a_priori", _("Crisis: a priori"), _("A priori moderation switched")),
-        ("tribune.crisis.slow_mode", _("Crisis: slow mode"), _("Slow mode changed")),
-        ("tribune.crisis.freeze", _("Crisis: freeze"), _("Consultation frozen or unfrozen")),
     ]:
         actions.register_action(action, label, message)
+
+    # Crisis switches say which way they went: the history reads « Consultation gelée »
+    # or « Consultation dégelée », never « gelée ou dégelée ».
+    @actions.register_action("tribune.crisis.a_priori")
+    class APrioriSwitched(LogFormatter):
+        label = _("Crisis: a priori")
+
+        def format_message(self, log_entry):
+            if log_entry.data.get("on"):
+                return _("A priori moderation switched on")
+            return _("A priori moderation switched off")
+
+    @actions.register_action("tribune.crisis.slow_mode")
+    class SlowModeChanged(LogFormatter):
+        label = _("Crisis: slow mode")
+
+        def format_message(self, log_entry):
+            minutes = log_entry.data.get("minutes") or 0
+            if not minutes:
+                return _("Slow mode switched off")
+            return ngettext(
+                "Slow mode: one comment per person every %(minutes)s minute",
+                "Slow mode: one comment per person every %(minutes)s minutes",
+                minutes,
+            ) % {"minutes": minutes}
+
+    @actions.register_action("tribune.crisis.freeze")
+    class FreezeSwitched(LogFormatter):
+        label = _("Crisis: freeze")
+
+        def format_message(self, log_entry):
+            if log_entry.data.get("on"):
+                return _("Consultation frozen")
+            return _("Consultation unfrozen")
 
 
 # --- Community management (issue 7) ---------------------------------------------------
@@ -180,7 +213,9 @@ class EngagementPanel(Component):
         from django.utils import timezone
 
         from participation.queries import community as queries
+        from participation.services import community as services
 
+        services.refresh_figures()
         today = timezone.localdate()
         week = queries.figures(start=today - timedelta(days=6), end=today)
         return {

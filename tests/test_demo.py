@@ -60,3 +60,35 @@ def test_demo_pages_render(client, db, capsys):
     for page in Page.objects.live().filter(depth__gt=1).specific():
         response = client.get(page.url)
         assert response.status_code == 200, page.url
+
+
+def test_loading_the_demo_raises_no_false_alert(db, capsys, mailoutbox):
+    """The demo writes its threads' history in a second: that is no surge of comments."""
+    from participation.models import ModerationAlert
+
+    load(capsys)
+    assert not ModerationAlert.objects.exists()
+    assert not [m for m in mailoutbox if "Afflux" in m.subject + m.body]
+
+
+def test_published_results_of_the_demo_give_the_true_figures(client, db, capsys):
+    """The médiathèque poll has 320 ballots: the results' figures say so, not 0."""
+    import re
+
+    from participation.services import community
+
+    load(capsys)
+    team = User.objects.get(email="communication@demo.tribune.test")
+    library = ConsultationPage.objects.get(slug="horaires-mediatheque")
+    community.save_results(
+        user=team, consultation=library, summary="Plus d’horaires.", decisions="Le dimanche."
+    )
+    community.publish_results(user=team, consultation=library)
+    html = client.get(library.url).content.decode()
+    figures = {
+        label.strip(): int(number)
+        for number, label in re.findall(r"<li><strong>(\d+)</strong>([^<]+)</li>", html)
+    }
+    assert figures["participants"] == 320
+    assert figures["bulletins"] == 320
+    assert figures["visites"] > 0

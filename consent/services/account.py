@@ -40,7 +40,12 @@ def delete_account(actor, user, *, choice: str, recently_authenticated: bool) ->
             lambda: mail.send(
                 "consent/email/account_deleted",
                 to=email,
-                context={"display_name": display_name, "kept": choice == Choice.ANONYMISE},
+                context={
+                    "display_name": display_name,
+                    "kept": choice == Choice.ANONYMISE,
+                    # Sent from a no-reply address: say where to write instead.
+                    "contact": mail.contact_address(),
+                },
             )
         )
     logger.info("account %s deleted by its owner (%s)", pk, choice)

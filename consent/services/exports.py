@@ -74,15 +74,21 @@ def build_zip(user) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         summary = []
         for entry, columns, rows in collected:
+            if not rows:
+                # Only what concerns the person: no empty file for each table of the
+                # site (most are the staff's) that holds nothing about them.
+                continue
             name = entry.export_name
             archive.writestr(f"{name}.json", json_lines(rows))
             text = io.StringIO()
-            writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
+            # Semicolons and a BOM: what a spreadsheet in French opens as columns, with
+            # the accents intact.
+            writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore", delimiter=";")
             writer.writeheader()
             writer.writerows(
                 {key: spreadsheet_cell(value) for key, value in row.items()} for row in rows
             )
-            archive.writestr(f"{name}.csv", text.getvalue())
+            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
             summary.append(
                 {
                     "file": name,

@@ -10,6 +10,23 @@ from django.utils.translation import override
 logger = logging.getLogger(__name__)
 
 
+def contact_address() -> str:
+    """The address people write to (« Navigation et pied de page » of the default
+    site). Read by model name: consent sits below cms and never imports it."""
+    from django.apps import apps
+
+    try:
+        navigation = apps.get_model("cms", "NavigationSettings")
+    except LookupError:
+        return ""
+    return (
+        navigation.objects.filter(site__is_default_site=True)
+        .values_list("contact_email", flat=True)
+        .first()
+        or ""
+    )
+
+
 def send(template: str, *, to: str, context: dict) -> None:
     """Send `template`_subject.txt / `template`_message.txt to one address.
 

@@ -8,6 +8,8 @@ pre-aggregated per consultation and day by `services.community.rollup`, so the
 dashboard reads a few hundred rows whatever the size of the consultation.
 """
 
+import re
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -264,4 +266,10 @@ class ConsultationResults(models.Model):
         return self.published_at is not None
 
     def decision_list(self) -> list[str]:
-        return [part.strip() for part in self.decisions.split("\n\n") if part.strip()]
+        """One decision per paragraph. Browsers send a textarea's line breaks as CRLF
+        (HTML's form encoding), and a "blank" line may hold spaces: any run of line
+        breaks with only white space between them separates two decisions."""
+        return [part.strip() for part in PARAGRAPH_BREAK.split(self.decisions) if part.strip()]
+
+
+PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)[^\S\r\n]*(?:\r\n|\r|\n)\s*")

@@ -17,6 +17,7 @@ from wagtail.search import index
 
 from cms.blocks import BodyBlock
 from cms.models import ParticipationPeriod, RememberedRestrictions
+from cms.search import STEMS_FIELD, StemmedSearch
 
 
 class ConsultationTag(TaggedItemBase):
@@ -35,7 +36,7 @@ class CommentModeration(models.TextChoices):
     SITE_DEFAULT = "site_default", _("Site-wide default (moderation rules)")
 
 
-class ConsultationPage(RememberedRestrictions, ParticipationPeriod, Page):
+class ConsultationPage(StemmedSearch, RememberedRestrictions, ParticipationPeriod, Page):
     """A consultation: what is asked, why, until when. Comments and polls hang off it."""
 
     summary = models.TextField(
@@ -125,6 +126,7 @@ class ConsultationPage(RememberedRestrictions, ParticipationPeriod, Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.SearchField("objectives"),
+        STEMS_FIELD,
         index.FilterField("opens_at"),
         index.FilterField("closes_at"),
     ]

@@ -132,11 +132,15 @@ def post_comment(
     position=None,
     official=False,
     key=None,
+    posted_at=None,
 ) -> Comment:
     """Publish, or hold for pre-moderation, a comment or a reply.
 
     A reply to a comment at the deepest level is attached beside it (same parent) and
     remembers whom it answers. A double click (same key) returns the first comment.
+    `posted_at` dates a comment written earlier (the demo's history, an import): it
+    keeps that date and is not counted as activity of this minute, so it raises no
+    « Afflux de commentaires » alert.
     """
     if parent is not None:
         if parent.consultation_id != consultation.pk:
@@ -202,12 +206,16 @@ def post_comment(
                 return existing
             raise
         comment.path = (parent.path if parent else "") + path_segment(comment.pk, official)
-        Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+        if posted_at is not None:
+            comment.created_at = posted_at
+        Comment.objects.filter(pk=comment.pk).update(
+            path=comment.path, created_at=comment.created_at
+        )
         if comment.is_published:
             _count_published(comment, 1)
         if official and comment.is_published:
             Comment.objects.filter(pk=comment.root_id).update(has_official_answer=True)
-        moderation_rules.after_post(comment, hold_rule, hold_action)
+        moderation_rules.after_post(comment, hold_rule, hold_action, count=posted_at is None)
         found = events.comment_created(comment)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info(

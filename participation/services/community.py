@@ -195,9 +195,58 @@ def rollup_all(consultations=None) -> int:
     from participation.models import ConsultationPage
 
     total = 0
-    for consultation in consultations or ConsultationPage.objects.all():
+    if consultations is None:
+        consultations = ConsultationPage.objects.all()
+    for consultation in consultations:
         total += rollup(consultation)
     return total
+
+
+RECENT_DAYS = 7  # a consultation closed longer ago no longer moves
+
+
+def moving_consultations():
+    """Open consultations and those closed in the last days: the only ones whose
+    figures can still change (the same set as `rollup_engagement --open-only`)."""
+    from datetime import timedelta
+
+    from participation.models import ConsultationPage
+
+    recent = timezone.now() - timedelta(days=RECENT_DAYS)
+    return ConsultationPage.objects.filter(
+        Q(closes_at__isnull=True) | Q(closes_at__gte=recent), opens_at__lte=timezone.now()
+    )
+
+
+def rollup_recent(consultation_id=None) -> int:
+    """The moving consultations, or the one asked for (whatever its dates: a team
+    member looking at it wants its figures true)."""
+    from participation.models import ConsultationPage
+
+    if consultation_id is not None:
+        return sum(rollup(page) for page in ConsultationPage.objects.filter(pk=consultation_id))
+    return rollup_all(list(moving_consultations()))
+
+
+REFRESH_KEY = "tribune:figures:refreshed"
+
+
+def refresh_figures(consultation=None) -> bool:
+    """Bring the figures up to date when someone is about to read them, at most once
+    per TRIBUNE_FIGURES_REFRESH_SECONDS for the whole site: the team never waits for a
+    cron line to see today's contributions, in any configuration. With the tasks
+    worker the roll-up runs there (the page shows what was there a moment ago);
+    without it (embedded configuration) it runs inline, which is quick at that size.
+    Returns True when a roll-up was started."""
+    from django.core.cache import cache
+
+    from participation import tasks
+
+    key = REFRESH_KEY if consultation is None else f"{REFRESH_KEY}:{consultation.pk}"
+    if not cache.add(key, 1, timeout=settings.TRIBUNE_FIGURES_REFRESH_SECONDS):
+        return False
+    tasks.rollup_recent.enqueue(None if consultation is None else consultation.pk)
+    return True
 
 
 # --- Feedback and follows ------------------------------------------------------------
@@ -258,9 +307,14 @@ def set_follow(*, user, consultation, follow: bool) -> bool:
 DECISIONS_MAX_LENGTH = 10000
 
 
+def _lines(text) -> str:
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def save_results(*, user, consultation, summary, decisions) -> ConsultationResults:
     permissions.require(user, permissions.PUBLISH_RESULTS, consultation)
-    summary, decisions = (summary or "").strip(), (decisions or "").strip()
+    # Textareas post CRLF line breaks: stored as plain "\n" so every reader agrees.
+    summary, decisions = (_lines(summary).strip(), _lines(decisions).strip())
     errors = {}
     if not summary:
         errors["summary"] = _("Summarise what the contributions said.")
@@ -305,6 +359,8 @@ def publish_results(*, user, consultation) -> int:
                 "pk", flat=True
             )
         )
+        # The figures published with the results cover every contribution, up to now.
+        rollup(consultation)
         transaction.on_commit(lambda: notify_followers(consultation, follower_ids))
     return len(follower_ids)
 

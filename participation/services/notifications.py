@@ -2,19 +2,20 @@
 reason and the note), a banned person, and moderators when an alert is raised. Called
 on commit; never raises (consent.services.mail.send logs a failure)."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from accounts import roles
+from cms import queries
 from consent.services import mail
 from participation.models import ModerationRules
 from participation.models.moderation import patterns
 
 
 def _site_url(path: str) -> str:
-    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
-    return base.rstrip("/") + path
+    # The Wagtail Site's address (what the operator set, or where `make run` serves),
+    # not a fixed base URL that points at a port nobody serves.
+    return queries.absolute_url(path)
 
 
 def decision_made(decision) -> None:

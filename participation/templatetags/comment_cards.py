@@ -38,7 +38,6 @@ def labels() -> dict:
             key: _e(gettext(text))
             for key, text in {
                 "support": gettext_noop("Support"),
-                "supports_so_far": gettext_noop("supports so far"),
                 "official": gettext_noop("Official answer"),
                 "permalink": gettext_noop("permanent link"),
                 "edited": gettext_noop("edited"),
@@ -88,7 +87,10 @@ def author_name(comment) -> str:
 def support_html(comment, csrf_token, error="") -> SafeString:
     words = labels()
     pk = comment.pk
+    count = int(comment.supports_count)
     if comment.may_support or comment.viewer_supports:
+        # French agrees with the number: « 0 soutien », « 1 soutien », « 2 soutiens ».
+        so_far = ngettext("support so far", "supports so far", count)
         inner = (
             f'<form method="post" action="{comment.links["support"]}" '
             f'data-enhance="support-{pk}" class="inline-form">'
@@ -97,12 +99,11 @@ def support_html(comment, csrf_token, error="") -> SafeString:
             f'value="{"0" if comment.viewer_supports else "1"}">'
             f'<button type="submit" class="button button--small button--support" '
             f'aria-pressed="{"true" if comment.viewer_supports else "false"}">'
-            f'{words["support"]} <span class="support-count">{int(comment.supports_count)}'
-            f'</span><span class="visually-hidden"> {words["supports_so_far"]}</span>'
+            f'{words["support"]} <span class="support-count">{count}'
+            f'</span><span class="visually-hidden support-so-far"> {_e(so_far)}</span>'
             "</button></form>"
         )
-    elif comment.supports_count:
-        count = int(comment.supports_count)
+    elif count:
         text = ngettext("%(counter)s support", "%(counter)s supports", count) % {"counter": count}
         inner = f'<span class="comment__supports">{_e(text)}</span>'
     else:

@@ -62,6 +62,12 @@ def share_links(page) -> list[dict]:
         {
             "network": value,
             "label": label,
+            # « Partager sur LinkedIn », but an e-mail is sent, not a place to share on.
+            "text": (
+                _("Send by e-mail")
+                if value == Network.EMAIL
+                else _("Share on %(network)s") % {"network": label}
+            ),
             "url": reverse("participation:share", args=[page.pk, value]),
         }
         for value, label in Network.choices
@@ -146,6 +152,18 @@ def follow(request, consultation_id: int):
 # --- Open data ------------------------------------------------------------------------
 
 
+OPEN_DATA_FIGURES = (
+    "visits",
+    "participants",
+    "comments",
+    "replies",
+    "supports",
+    "ballots",
+    "official_answers",
+    "shares",
+)
+
+
 def open_data_rows(consultation) -> dict:
     """The anonymised results of a closed consultation: poll tallies and daily figures.
     No names, no texts written by people (free-text answers are never published)."""
@@ -166,9 +184,9 @@ def open_data_rows(consultation) -> dict:
                         "participants": results[poll.pk].participants,
                     }
                 )
-    first = consultation.opens_at.date()
-    last = (consultation.closes_at or consultation.opens_at).date()
-    figures = queries.figures(consultation=consultation, start=first, end=last)
+    # Every recorded day, not only the opening period: visits go on after closing, and
+    # ballots counted elsewhere (a paper vote) are imported once it is over.
+    figures = queries.lifetime(consultation)
     daily = [
         {
             "day": row["period"].isoformat(),
@@ -182,6 +200,7 @@ def open_data_rows(consultation) -> dict:
             "shares": row["shares"],
         }
         for row in figures.series
+        if any(row[name] for name in OPEN_DATA_FIGURES)
     ]
     return {
         "consultation": consultation.title,

@@ -101,6 +101,7 @@ def dashboard(request):
     else:
         data = form.cleaned_data
         consultation = data["consultation"]
+        services.refresh_figures(consultation)
         result = queries.figures(
             consultation=consultation,
             start=data["start"],
@@ -126,12 +127,8 @@ def dashboard(request):
                 if result.median_answer_seconds is None
                 else result.median_answer_seconds / 3600
             ),
-            export_kinds=[
-                ("comments", _("Comments")),
-                ("ballots", _("Ballots")),
-                ("answers", _("Free-text answers")),
-                ("figures", _("Figures")),
-            ],
+            export_kinds=exports.export_labels(),
+            export_period=f"?start={data['start'].isoformat()}&end={data['end'].isoformat()}",
         )
     return TemplateResponse(
         request, "participation/community/admin/dashboard.html", context, status=status
@@ -143,8 +140,22 @@ def export(request, consultation_id: int, kind: str, fmt: str):
     consultation = get_object_or_404(ConsultationPage, pk=consultation_id)
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404(_("Unknown export."))
+    period = {}
+    if kind == "figures":
+        services.refresh_figures(consultation)
+        if request.GET.get("start") or request.GET.get("end"):
+            # The period chosen on the dashboard, checked by the dashboard's own form.
+            form = DashboardFilterForm(
+                {"start": request.GET.get("start"), "end": request.GET.get("end")}
+            )
+            if not form.is_valid():
+                messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+                return redirect(
+                    f"{reverse('participation_dashboard')}?consultation={consultation.pk}"
+                )
+            period = {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
     content, content_type, name = exports.export(
-        user=request.user, consultation=consultation, kind=kind, fmt=fmt
+        user=request.user, consultation=consultation, kind=kind, fmt=fmt, **period
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -162,6 +162,8 @@ function start(root) {
     const inButton = holder.querySelector(".support-count");
     if (inButton) {
       inButton.textContent = String(count);
+      const soFar = holder.querySelector(".support-so-far");
+      if (soFar) soFar.textContent = ` ${plural(text.soFarOne, text.soFarMany, count)}`;
       return;
     }
     let span = holder.querySelector(".comment__supports");

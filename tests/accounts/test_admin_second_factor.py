@@ -36,7 +36,7 @@ def test_staff_without_second_factor_are_refused_with_the_way_to_enrol(client, u
     assert response.status_code == 403
     html = response.content.decode()
     assert "Double authentification requise" in html
-    assert 'href="/compte/2fa/totp/activate/"' in html
+    assert 'href="/compte/double-authentification/application/activer/"' in html
 
 
 @pytest.fixture
@@ -55,14 +55,16 @@ def test_enrolling_an_authenticator_opens_the_admin_in_that_session(
     _restore_database, client, users
 ):
     person = factories.UserFactory(role=roles.MODERATORS, is_staff=True, second_factor=False)
-    client.post("/compte/login/", {"login": person.email, "password": factories.PASSWORD})
+    client.post("/compte/connexion/", {"login": person.email, "password": factories.PASSWORD})
     assert client.get("/admin/").status_code == 403  # the way to enrol
     # allauth asks for the password again before adding an authenticator.
-    client.post("/compte/reauthenticate/", {"password": factories.PASSWORD})
-    assert client.get("/compte/2fa/totp/activate/").status_code == 200
+    client.post("/compte/confirmer-identite/", {"password": factories.PASSWORD})
+    assert client.get("/compte/double-authentification/application/activer/").status_code == 200
     session = client.session
     secret = session["mfa.totp.secret"]
-    response = client.post("/compte/2fa/totp/activate/", {"code": code(secret)})
+    response = client.post(
+        "/compte/double-authentification/application/activer/", {"code": code(secret)}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert client.get("/admin/").status_code == 200
 
@@ -87,24 +89,24 @@ def test_signed_in_people_without_a_team_role_get_a_french_refusal_not_a_loop(cl
 def test_the_admin_sign_in_asks_for_the_authenticator_code(client, users):
     response = client.get("/admin/login/?next=/admin/moderation/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/compte/login/")
+    assert response["Location"].startswith("/compte/connexion/")
     assert "next=%2Fadmin%2Fmoderation%2F" in response["Location"]
     response = client.post(
-        "/compte/login/",
+        "/compte/connexion/",
         {"login": users["moderator"].email, "password": factories.PASSWORD},
     )
-    assert response.status_code == 302 and "2fa" in response["Location"]
+    assert response.status_code == 302 and "double-authentification" in response["Location"]
     assert client.get("/admin/").status_code != 200  # not signed in with the password alone
-    response = client.post("/compte/2fa/authenticate/", {"code": "000000"})
+    response = client.post("/compte/double-authentification/verifier/", {"code": "000000"})
     assert response.status_code == 200  # wrong code: the form again
-    response = client.post("/compte/2fa/authenticate/", {"code": code()})
+    response = client.post("/compte/double-authentification/verifier/", {"code": code()})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 
 
 def test_the_admin_sign_in_address_without_next_leads_back_to_the_admin(client, db):
     response = client.get("/admin/login/")
-    assert response["Location"] == "/compte/login/?next=%2Fadmin%2F"
+    assert response["Location"] == "/compte/connexion/?next=%2Fadmin%2F"
 
 
 @pytest.mark.parametrize("role", STAFF)
@@ -114,9 +116,9 @@ def test_wagtails_password_forms_sign_nobody_in(client, users, role, door):
         door, {"username": users[role].email, "password": factories.PASSWORD, "next": "/admin/"}
     )
     assert response.status_code == 302
-    assert response["Location"].startswith("/compte/login/")
+    assert response["Location"].startswith("/compte/connexion/")
     assert not signed_in(client)
-    assert client.get("/admin/")["Location"].startswith("/compte/login/")
+    assert client.get("/admin/")["Location"].startswith("/compte/connexion/")
 
 
 def test_private_pages_send_people_to_the_one_sign_in_form(client, site_tree):
@@ -126,7 +128,7 @@ def test_private_pages_send_people_to_the_one_sign_in_form(client, site_tree):
     PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
     response = client.get(page.url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/compte/login/?next=")
+    assert response["Location"].startswith("/compte/connexion/?next=")
 
 
 @pytest.mark.parametrize("role", STAFF)
@@ -135,9 +137,14 @@ def test_a_session_that_typed_only_a_password_is_asked_for_the_code(client, user
     client.force_login(users[role], second_factor=False)
     response = client.get("/admin/reports/?q=x")
     assert response.status_code == 302
-    assert response["Location"] == "/compte/2fa/reauthenticate/?next=%2Fadmin%2Freports%2F%3Fq%3Dx"
+    assert (
+        response["Location"]
+        == "/compte/double-authentification/confirmer-identite/?next=%2Fadmin%2Freports%2F%3Fq%3Dx"
+    )
     assert client.post("/admin/pages/").status_code == 302  # no admin action either
-    response = client.post("/compte/2fa/reauthenticate/", {"code": code(), "next": "/admin/"})
+    response = client.post(
+        "/compte/double-authentification/confirmer-identite/", {"code": code(), "next": "/admin/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
@@ -176,14 +183,14 @@ def test_a_staff_role_counts_only_in_a_session_that_passed_the_second_factor(use
 def test_the_admin_password_reset_leads_to_the_rate_limited_one(client, users):
     response = client.get("/admin/password_reset/")
     assert response.status_code == 302
-    assert response["Location"] == "/compte/password/reset/"
+    assert response["Location"] == "/compte/mot-de-passe/oubli/"
     for _attempt in range(8):
         response = client.post("/admin/password_reset/", {"email": users["citizen"].email})
         assert response.status_code == 302
     assert mail.outbox == []
     sent = 0
     for _attempt in range(8):
-        client.post("/compte/password/reset/", {"email": users["moderator"].email})
+        client.post("/compte/mot-de-passe/oubli/", {"email": users["moderator"].email})
         sent = len(mail.outbox)
     assert 1 <= sent <= 5  # allauth's limit per address
 
@@ -197,13 +204,15 @@ def test_a_hundred_wrong_passwords_on_the_sign_in_form_let_nobody_in(users, role
     email = users[role].email
     refused_as_too_many = 0
     for attempt in range(100):
-        response = client.post("/compte/login/", {"login": email, "password": f"faux-{attempt}"})
+        response = client.post(
+            "/compte/connexion/", {"login": email, "password": f"faux-{attempt}"}
+        )
         assert response.status_code in (200, 429)
         assert not signed_in(client)
         refused_as_too_many += "Trop de tentatives" in response.content.decode()
     assert refused_as_too_many >= 90
     # The right password, right after, is refused too while the limit lasts.
-    response = client.post("/compte/login/", {"login": email, "password": factories.PASSWORD})
+    response = client.post("/compte/connexion/", {"login": email, "password": factories.PASSWORD})
     assert "Trop de tentatives" in response.content.decode()
     assert not signed_in(client)
 
@@ -222,29 +231,31 @@ def test_a_hundred_passwords_on_wagtails_forms_are_never_checked(client, users, 
 def test_a_hundred_wrong_codes_on_the_code_form_let_nobody_in(users):
     client = Client()
     response = client.post(
-        "/compte/login/", {"login": users["moderator"].email, "password": factories.PASSWORD}
+        "/compte/connexion/", {"login": users["moderator"].email, "password": factories.PASSWORD}
     )
-    assert "2fa" in response["Location"]
+    assert "double-authentification" in response["Location"]
     right = {code(offset=offset) for offset in (-1, 0, 1)}
     wrong = (f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in right)
     for _attempt in range(100):
-        response = client.post("/compte/2fa/authenticate/", {"code": next(wrong)})
+        response = client.post("/compte/double-authentification/verifier/", {"code": next(wrong)})
         assert response.status_code in (200, 302, 429)
         assert not signed_in(client)
-    response = client.post("/compte/2fa/authenticate/", {"code": code()})
+    response = client.post("/compte/double-authentification/verifier/", {"code": code()})
     assert not signed_in(client)  # the limit holds even for the right code
 
 
 def test_a_hundred_wrong_codes_on_the_reauthentication_form_open_nothing(client, users):
     client.force_login(users["moderator"], second_factor=False)
     for attempt in range(100):
-        response = client.post("/compte/2fa/reauthenticate/", {"code": f"{attempt:06d}"})
+        response = client.post(
+            "/compte/double-authentification/confirmer-identite/", {"code": f"{attempt:06d}"}
+        )
         assert response.status_code in (200, 429)
     assert client.get("/admin/").status_code == 302
 
 
 def test_unverified_accounts_are_not_signed_in_by_any_door(client, users):
     person = users["unverified"]
-    for door, field in (("/compte/login/", "login"), ("/_util/login/", "username")):
+    for door, field in (("/compte/connexion/", "login"), ("/_util/login/", "username")):
         client.post(door, {field: person.email, "password": factories.PASSWORD})
         assert not signed_in(client), door

@@ -11,7 +11,9 @@ from django.utils import timezone
 from wagtail.models import Page, WorkflowState
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from accounts import roles
 from participation.models import ConsultationPage
+from tests import factories
 
 
 def consultation_form(title="Budget participatif", **overrides):
@@ -73,12 +75,24 @@ def test_draft_preview_submit_and_approve(comms, client, users, consultation_ind
     assert state.workflow.name == "Validation"
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
 
-    # A colleague approves: the page goes live.
-    client.force_login(users["administrator"])
+    # The submitter cannot approve their own page…
     task_state = state.current_task_state
     approve_url = reverse(
         "wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk)
     )
+    refused = comms.post(approve_url, {"comment": "Moi-même."})
+    assert refused.status_code in (302, 403)  # Wagtail sends a refusal back to /admin/
+    page.refresh_from_db()
+    assert not page.live
+    task_state.refresh_from_db()
+    assert task_state.status == task_state.STATUS_IN_PROGRESS
+    edit_page = comms.get(edit_url).content.decode()
+    assert "Approuver" not in edit_page
+
+    # …a colleague of the same team can: the page goes live.
+    colleague = factories.UserFactory(role=roles.COMMUNICATION, is_staff=True)
+    client.force_login(colleague)
+    assert "Approuver" in client.get(edit_url).content.decode()
     response = client.post(approve_url, {"comment": "Parfait."})
     assert response.status_code in (200, 302)
     page.refresh_from_db()
@@ -94,7 +108,21 @@ def test_citizens_and_moderators_cannot_edit_pages(client, users, consultation_i
         assert response.status_code in (302, 403), role
 
 
-def test_scheduled_publication_and_expiry_with_publish_scheduled(comms, consultation_index):
+def test_the_team_cannot_publish_without_a_colleague(comms, consultation_index):
+    """No « Publier » for the communication team: a page goes online once approved."""
+    response = comms.post(add_url(consultation_index), consultation_form())
+    page = ConsultationPage.objects.get(slug="budget-participatif")
+    edit_url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
+    html = comms.get(edit_url).content.decode()
+    assert 'name="action-publish"' not in html
+    assert 'name="action-submit"' in html
+    response = comms.post(edit_url, consultation_form(**{"action-publish": "Publier"}))
+    assert response.status_code in (200, 302, 403)
+    page.refresh_from_db()
+    assert not page.live
+
+
+def test_scheduled_publication_and_expiry_with_publish_scheduled(comms, client, consultation_index):
     go_live = timezone.now() + timedelta(days=2)
     expire = timezone.now() + timedelta(days=10)
     response = comms.post(
@@ -103,13 +131,20 @@ def test_scheduled_publication_and_expiry_with_publish_scheduled(comms, consulta
             **{
                 "go_live_at": timezone.localtime(go_live).strftime("%Y-%m-%d %H:%M"),
                 "expire_at": timezone.localtime(expire).strftime("%Y-%m-%d %H:%M"),
-                "action-publish": "Publier",
+                "action-submit": "Soumettre",
             }
         ),
     )
     assert response.status_code == 302
     page = Page.objects.get(slug="budget-participatif")
-    assert not page.live  # scheduled, not yet published
+    task_state = WorkflowState.objects.get(object_id=str(page.pk)).current_task_state
+    client.force_login(factories.UserFactory(role=roles.COMMUNICATION, is_staff=True))
+    client.post(
+        reverse("wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk)),
+        {"comment": "Bon pour le 2."},
+    )
+    page.refresh_from_db()
+    assert not page.live  # approved and scheduled, not yet published
     assert page.specific.scheduled_revision is not None
 
     call_command("publish_scheduled")
@@ -126,3 +161,19 @@ def test_scheduled_publication_and_expiry_with_publish_scheduled(comms, consulta
     page.refresh_from_db()
     assert not page.live
     assert page.expired
+
+
+def test_the_task_refuses_the_submitters_approval_even_outside_the_admin_views(
+    comms, users, consultation_index
+):
+    from django.core.exceptions import PermissionDenied
+
+    comms.post(add_url(consultation_index), consultation_form(**{"action-submit": "Soumettre"}))
+    page = ConsultationPage.objects.get(slug="budget-participatif")
+    task_state = WorkflowState.objects.get(object_id=str(page.pk)).current_task_state.specific
+    task = task_state.task.specific
+    with pytest.raises(PermissionDenied, match="collègue"):
+        task.on_action(task_state, users["communication"], "approve")
+    assert [name for name, _label, _modal in task.get_actions(page, users["communication"])] == [
+        "reject"
+    ]

@@ -56,7 +56,7 @@ def test_a_database_failure_gets_a_french_503_page(db):
 
 def test_csrf_failure_explains_in_french(site_tree):
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/compte/login/", {"login": "a@b.fr", "password": "x"})
+    response = client.post("/compte/connexion/", {"login": "a@b.fr", "password": "x"})
     assert response.status_code == 403
     assert "Ce formulaire a expiré" in response.content.decode()
 

@@ -31,6 +31,6 @@ def signed_in(client, citizen):
 
 def reauthenticate(client, password=factories.PASSWORD):
     """allauth's real re-authentication: the password typed again."""
-    response = client.post("/compte/reauthenticate/", {"password": password})
+    response = client.post("/compte/confirmer-identite/", {"password": password})
     assert response.status_code == 302, response.content.decode()[:500]
     return response

@@ -17,19 +17,19 @@ from tests.consent.conftest import reauthenticate
 def test_deletion_asks_for_the_password_again(signed_in, citizen):
     response = signed_in.get("/mes-donnees/supprimer/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/compte/reauthenticate/")
+    assert response["Location"].startswith("/compte/confirmer-identite/")
     response = signed_in.post(
         "/mes-donnees/supprimer/", {"choice": Choice.ANONYMISE, "confirm": "on"}
     )
-    assert response["Location"].startswith("/compte/reauthenticate/")
+    assert response["Location"].startswith("/compte/confirmer-identite/")
     assert User.objects.filter(pk=citizen.pk).exists()
 
 
 def test_a_wrong_password_deletes_nothing(signed_in, citizen):
-    response = signed_in.post("/compte/reauthenticate/", {"password": "pas-le-bon"})
+    response = signed_in.post("/compte/confirmer-identite/", {"password": "pas-le-bon"})
     assert response.status_code == 200
     response = signed_in.post("/mes-donnees/supprimer/", {"choice": Choice.ERASE, "confirm": "on"})
-    assert response["Location"].startswith("/compte/reauthenticate/")
+    assert response["Location"].startswith("/compte/confirmer-identite/")
     assert User.objects.filter(pk=citizen.pk).exists()
 
 
@@ -60,6 +60,9 @@ def test_deletion_end_to_end(signed_in, citizen, django_capture_on_commit_callba
     assert message.to == [citizen.email]
     assert message.subject == "Votre compte a été supprimé"
     assert "Participant·e supprimé·e" in message.body
+    # Sent from a no-reply address: it says where to write, not to reply.
+    assert "répondez" not in message.body
+    assert "les réponses à cet e-mail ne sont pas lues" in message.body
 
 
 def test_staff_deletion_keeps_the_editorial_record_unlinked(site_tree, defaults):

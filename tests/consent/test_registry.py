@@ -1,5 +1,7 @@
 """The registry covers every model linked to a person, and the public page says so."""
 
+import re
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -56,6 +58,11 @@ def test_every_entry_is_complete_and_points_at_real_fields():
         assert entry.export is not None and callable(entry.erase)
     names = [entry.export_name for entry in registry.entries.values()]
     assert len(names) == len(set(names)), "two entries would write the same export file"
+    # File names of « Mes données » in French, one style: lowercase words and hyphens.
+    english = {"comments", "supports", "reports", "bans", "follows", "feedback", "exports"}
+    for name in names:
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", name), name
+        assert name not in english, name
 
 
 def test_every_rule_reads_a_setting_with_the_issue_defaults():

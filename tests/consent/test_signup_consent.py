@@ -18,7 +18,7 @@ SIGNUP = {
 
 
 def test_the_signup_page_asks_for_terms_age_and_an_unticked_opt_in(client):
-    html = client.get("/compte/signup/").content.decode()
+    html = client.get("/compte/inscription/").content.decode()
     assert "J’accepte les conditions d’utilisation" in html
     assert "J’ai 15 ans ou plus" in html and "J’ai moins de 15 ans" in html
     opt_in = html[
@@ -29,7 +29,7 @@ def test_the_signup_page_asks_for_terms_age_and_an_unticked_opt_in(client):
 
 
 def test_signing_up_records_terms_privacy_and_age_but_no_notifications(client):
-    response = client.post("/compte/signup/", SIGNUP)
+    response = client.post("/compte/inscription/", SIGNUP)
     assert response.status_code == 302
     user = User.objects.get(email="lea@exemple.fr")
     terms = LegalDocument.objects.current("terms")
@@ -41,14 +41,14 @@ def test_signing_up_records_terms_privacy_and_age_but_no_notifications(client):
 
 
 def test_the_notifications_opt_in_is_recorded_when_ticked(client):
-    client.post("/compte/signup/", {**SIGNUP, "notifications": "on"})
+    client.post("/compte/inscription/", {**SIGNUP, "notifications": "on"})
     user = User.objects.get(email="lea@exemple.fr")
     record = ConsentRecord.objects.get(user=user, purpose=Purpose.NOTIFICATIONS)
     assert record.decision == Decision.GRANTED
 
 
 def test_under_15_explains_parental_consent_and_creates_nothing(client):
-    response = client.post("/compte/signup/", {**SIGNUP, "age": "under_15"})
+    response = client.post("/compte/inscription/", {**SIGNUP, "age": "under_15"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "consentement d’un parent" in html
@@ -59,7 +59,7 @@ def test_under_15_explains_parental_consent_and_creates_nothing(client):
 
 def test_terms_must_be_accepted(client):
     data = {key: value for key, value in SIGNUP.items() if key != "accept_terms"}
-    response = client.post("/compte/signup/", data)
+    response = client.post("/compte/inscription/", data)
     assert response.status_code == 200
     assert (
         "Acceptez les conditions d’utilisation pour créer un compte." in response.content.decode()

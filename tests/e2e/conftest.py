@@ -94,7 +94,7 @@ class LiveSite:
         return self.base_url + path
 
     def login(self, page, email: str, password: str):
-        page.goto(self.url("/compte/login/"))
+        page.goto(self.url("/compte/connexion/"))
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Mot de passe").fill(password)
         page.get_by_role("button", name="Connexion").click()
@@ -148,7 +148,7 @@ class LiveSite:
 
     def confirmation_link(self, address: str) -> str:
         body = self.emails_to(address)[-1].body
-        path = re.search(r"https?://[^/\s]+(/compte/confirm-email/\S+/)", body).group(1)
+        path = re.search(r"https?://[^/\s]+(/compte/confirmer-adresse/\S+/)", body).group(1)
         return self.url(path)
 
 

@@ -71,7 +71,7 @@ def test_team_reads_the_dashboard_changes_the_period_and_exports(page, live_site
         page.get_by_role("link", name="CSV").first.click()
     assert download.value.suggested_filename.startswith(f"consultation-{velo.pk}-comments-")
     content = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
-    assert content.splitlines()[0].startswith("id,parent,depth,author")
+    assert content.splitlines()[0].startswith("Numéro;Réponse à;Niveau;Auteur (pseudonyme)")
     assert "@demo.tribune.test" not in content
 
 

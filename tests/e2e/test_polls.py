@@ -154,21 +154,21 @@ def test_communication_builds_a_poll_with_nested_questions_in_the_admin(page, li
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
     page.get_by_role("link", name="Sondages").click()
-    page.get_by_role("link", name="Ajouter un(e) sondage").first.click()
+    page.get_by_role("link", name="Ajouter : sondage").first.click()
     page.get_by_role("button", name="Choisissez une page (Consultation)").click()
     page.get_by_role("dialog").get_by_role("link", name="Boîte à idées permanente").click()
     page.get_by_role("textbox", name="Titre").fill("Le marché du dimanche")
     page.get_by_role("checkbox", name="Affiché sur la page de la consultation").check()
 
     page.locator("#id_questions-0-text").fill("Faut-il un marché le dimanche ?")
-    add_choice = page.get_by_role("button", name="Ajouter un(e) choix")
+    add_choice = page.get_by_role("button", name="Ajouter : choix")
     add_choice.first.click()
     add_choice.first.click()
     page.locator("#id_questions-0-choices-0-label").fill("Oui")
     page.locator("#id_questions-0-choices-1-label").fill("Non")
 
     # A second question added in the browser gets its own nested list of choices.
-    page.get_by_role("button", name="Ajouter un(e) question").click()
+    page.get_by_role("button", name="Ajouter : question").click()
     page.locator("#id_questions-1-text").fill("Quels étals ?")
     page.locator("#id_questions-1-kind").select_option("multiple")
     page.locator("#id_questions-1-max_choices").fill("2")

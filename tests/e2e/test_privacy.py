@@ -167,7 +167,7 @@ def test_account_deletion_end_to_end(page, live_site, person):
 
 
 def test_signup_page_is_accessible_and_explains_the_age_rule(page, live_site):
-    page.goto(live_site.url("/compte/signup/"))
+    page.goto(live_site.url("/compte/inscription/"))
     page.get_by_role("button", name="Tout refuser").click()
     expect_choice_saved_in_place(page)
     expect(page.get_by_label("J’ai 15 ans ou plus")).not_to_be_checked()
@@ -178,7 +178,7 @@ def test_signup_page_is_accessible_and_explains_the_age_rule(page, live_site):
     page.get_by_label("Mot de passe (confirmation)").fill("une-phrase-de-passe-solide")
     page.get_by_label("J’ai moins de 15 ans").check()
     page.get_by_label("J’accepte les conditions d’utilisation").check()
-    page.get_by_role("button", name="Création de compte").click()
+    page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_text("consentement d’un parent")).to_be_visible()
     expect(page.get_by_role("textbox", name="E-mail")).to_have_value("jeune@exemple.fr")
     assert_no_axe_violations(page)

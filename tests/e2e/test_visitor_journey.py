@@ -28,7 +28,7 @@ def test_visitor_reads_signs_up_confirms_and_logs_in(page, live_site):
     assert_no_axe_violations(page)
 
     page.get_by_role("link", name="Créer un compte").click()
-    expect(page.get_by_role("heading", name="Création de compte")).to_be_visible()
+    expect(page.get_by_role("heading", name="Créer un compte")).to_be_visible()
     assert_no_axe_violations(page)
     page.get_by_role("textbox", name="E-mail").fill("lucie@exemple.fr")
     page.get_by_label("Nom public (pseudonyme)").fill("Lucie des Quais")
@@ -36,7 +36,7 @@ def test_visitor_reads_signs_up_confirms_and_logs_in(page, live_site):
     page.get_by_label("Mot de passe (confirmation)").fill("une-phrase-de-passe-solide")
     page.get_by_label("J’ai 15 ans ou plus").check()
     page.get_by_label("J’accepte les conditions d’utilisation").check()
-    page.get_by_role("button", name="Création de compte").click()
+    page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_role("heading", name="Vérifiez votre adresse e-mail")).to_be_visible()
     assert_no_axe_violations(page)
 

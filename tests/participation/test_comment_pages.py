@@ -69,7 +69,7 @@ def test_visitor_reads_the_thread_and_is_told_how_to_take_part(client, users, co
     assert "Commentaires" in html and "(1 contribution)" in html
     assert "Plus de pistes, svp." in html
     assert "Connectez-vous pour participer." in html
-    assert "/compte/login/?next=" in html
+    assert "/compte/connexion/?next=" in html
     assert 'name="body"' not in html  # no form to fill in vain
 
 

@@ -47,15 +47,15 @@ def fresh(*comments):
 
 def test_export_holds_comments_with_versions_supports_and_reports(thread, users):
     _consultation, top, reply, _answer = thread
-    comments = rows(users["citizen"], "comments")
+    comments = rows(users["citizen"], "commentaires")
     assert [row["text"] for row in comments] == ["Plus de pistes", "Merci"]
     assert comments[0]["permalink"] == top.get_absolute_url()
     assert comments[1]["reply_to"] == reply.pk
     earlier = json.loads(comments[0]["previous_versions"])
     assert [version["text"] for version in earlier] == ["Premier jet"]
-    assert [row["comment_id"] for row in rows(users["citizen"], "supports")] == [reply.pk]
-    assert [row["reason"] for row in rows(users["citizen"], "reports")] == ["off_topic"]
-    assert [row["text"] for row in rows(users["agent"], "comments")] == ["D’accord"]
+    assert [row["comment_id"] for row in rows(users["citizen"], "soutiens")] == [reply.pk]
+    assert [row["reason"] for row in rows(users["citizen"], "signalements")] == ["off_topic"]
+    assert [row["text"] for row in rows(users["agent"], "commentaires")] == ["D’accord"]
 
 
 def test_keeping_contributions_leaves_the_text_under_a_deleted_participant(thread, users, client):

@@ -3,7 +3,7 @@ Wagtail admin (issue 7): who sees what, bad filters, exports that round-trip."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -136,12 +136,12 @@ def test_csv_export_neutralises_formulas_and_shows_pseudonyms_only(client, users
     response = client.get(export_url(figures, "comments", "csv"))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     header, first, second = rows
-    assert header[:4] == ["id", "parent", "depth", "author"]
-    assert first[header.index("text")] == '\'=HYPERLINK("http://x")'
-    author = first[header.index("author")]
-    assert author.startswith("P-") and author == second[header.index("author")]
+    assert header[:4] == ["Numéro", "Réponse à", "Niveau", "Auteur (pseudonyme)"]
+    assert first[header.index("Texte")] == '\'=HYPERLINK("http://x")'
+    author = first[header.index("Auteur (pseudonyme)")]
+    assert author.startswith("P-") and author == second[header.index("Auteur (pseudonyme)")]
     text = response.content.decode("utf-8-sig")
     assert users["citizen"].email not in text and users["citizen"].display_name not in text
 
@@ -152,14 +152,19 @@ def test_xlsx_export_round_trips_to_the_same_rows_as_csv(client, users, figures)
         csv.reader(
             io.StringIO(
                 client.get(export_url(figures, "comments", "csv")).content.decode("utf-8-sig")
-            )
+            ),
+            delimiter=";",
         )
     )
     response = client.get(export_url(figures, "comments", "xlsx"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     xlsx_rows = [
-        ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        [
+            v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime) else "" if v is None else str(v)
+            for v in row
+        ]
+        for row in sheet.iter_rows(values_only=True)
     ]
     assert xlsx_rows == csv_rows
     assert sheet.cell(row=2, column=8).data_type == "s"  # text, never a formula
@@ -264,3 +269,91 @@ def test_team_sets_objectives_and_bad_numbers_are_refused(client, users, consult
     }
     client.force_login(users["moderator"])
     assert client.post(url, {"participants": "1"}).status_code == 403
+
+
+def test_decisions_typed_as_paragraphs_stay_separate_decisions(client, users, consultation_index):
+    """A browser sends a textarea's blank line as CRLF CRLF: still two decisions."""
+    closed = factories.consultation(
+        consultation_index, title="Médiathèque", opens_in=-30, closes_in=-1
+    )
+    client.force_login(users["communication"])
+    decisions = "Ouvrir le dimanche.\r\n\r\nUn créneau le soir.\r\n  \r\nDes bancs."
+    response = client.post(
+        f"/admin/participation/{closed.pk}/resultats/",
+        {"summary": "Plus d’horaires.", "decisions": decisions, "publish": "1"},
+    )
+    assert response.status_code == 302
+    assert "\r" not in ConsultationResults.objects.get().decisions
+    html = client.get(closed.url).content.decode()
+    section = html[html.index('class="results__decisions"') :]
+    section = section[: section.index("</ul>")]
+    assert section.count("<li>") == 3
+    assert "<li>Un créneau le soir.</li>" in section
+
+
+def test_dashboard_shows_todays_contributions_without_running_the_rollup(
+    client, users, consultation
+):
+    client.force_login(users["communication"])
+    url = f"{DASHBOARD}?consultation={consultation.pk}"
+    assert client.get(url).context["figures"].totals["comments"] == 0
+    comment_services.post_comment(
+        author=users["citizen"], consultation=consultation, body="Plus de pistes, svp."
+    )
+    # Within the refresh interval the figures stay as they were (one roll-up a minute)…
+    assert client.get(url).context["figures"].totals["comments"] == 0
+    # The minute passes: the throttle's key expires (in the cache's own clock, which
+    # may be Redis', so it is removed here rather than by travelling in time)…
+    from django.core.cache import cache
+
+    cache.delete(f"{services.REFRESH_KEY}:{consultation.pk}")
+    response = client.get(url)  # …and the next look counts the new comment.
+    assert response.context["figures"].totals["comments"] == 1
+    assert response.context["figures"].totals["participants"] == 1
+
+
+def test_exports_open_right_in_french_spreadsheets(client, users, figures):
+    """Semicolons and a BOM for French Excel, French headers and values, dates as
+    dates (« 03/12/2026 14:05 » in CSV, date cells in XLSX)."""
+    client.force_login(users["communication"])
+    raw = client.get(export_url(figures, "comments", "csv")).content
+    assert raw.startswith("\ufeff".encode())
+    header, first, _second = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    row = dict(zip(header, first, strict=True))
+    assert row["État"] == "Publié" and row["Réponse officielle"] == "non"
+    posted = datetime.strptime(row["Publié le"], "%d/%m/%Y %H:%M")
+    assert posted.date() == timezone.localdate()
+    sheet = load_workbook(
+        io.BytesIO(client.get(export_url(figures, "comments", "xlsx")).content)
+    ).active
+    cell = sheet.cell(row=2, column=len(header))
+    assert cell.is_date and isinstance(cell.value, datetime)
+    assert sheet.cell(row=1, column=len(header)).value == "Publié le"
+
+
+def test_the_figures_export_covers_the_chosen_period(client, users, figures):
+    today = timezone.localdate()
+    PageVisits.objects.create(page_id=figures.pk, day=today - timedelta(days=40), count=5)
+    client.force_login(users["communication"])
+    start, end = today - timedelta(days=6), today
+    dashboard = client.get(
+        DASHBOARD, {"consultation": figures.pk, "start": start.isoformat(), "end": end.isoformat()}
+    ).content.decode()
+    link = f"figures.xlsx?start={start.isoformat()}&amp;end={end.isoformat()}"
+    assert link in dashboard
+    response = client.get(
+        export_url(figures, "figures", "xlsx"), {"start": start.isoformat(), "end": end.isoformat()}
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Jour", "Visites")
+    days = [row[0].date() for row in rows[1:]]
+    assert days == [start + timedelta(days=n) for n in range(7)]  # every day, no more
+    assert sum(row[1] for row in rows[1:]) == 7  # today's 7 visits, not the 5 of day -40
+    assert sheet.cell(row=2, column=1).is_date
+    csv_text = client.get(
+        export_url(figures, "figures", "csv"), {"start": start.isoformat(), "end": end.isoformat()}
+    ).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[1].startswith(start.strftime("%d/%m/%Y") + ";")
+    bad = client.get(export_url(figures, "figures", "csv"), {"start": "2026-02-31"})
+    assert bad.status_code == 302  # back to the dashboard with the form's French message

@@ -504,6 +504,46 @@ def test_the_author_reads_the_reason_and_contests_on_the_site(client, users, pre
     assert "Vous avez contesté cette décision." in client.get(url).content.decode()
 
 
+def test_the_authors_moderation_page_is_linked_from_the_account_menu_and_my_data(
+    client, users, premoderated
+):
+    from consent.services.defaults import ensure_defaults
+
+    ensure_defaults()
+    rejected(users, premoderated)
+    client.force_login(users["citizen"])
+    link = 'href="/participation/moderation/mes-decisions/">Modération de mes commentaires</a>'
+    assert link in client.get("/").content.decode()  # the account menu, on every page
+    my_data = client.get("/mes-donnees/").content.decode()
+    held = my_data[my_data.index("Ce que nous détenons sur vous") :]
+    assert link in held[: held.index("</table>")]
+
+
+def test_the_crisis_history_says_which_way_each_switch_went(users, consultation):
+    from wagtail.log_actions import registry as log_registry
+
+    moderator = users["moderator"]
+    message = "Débat suspendu."
+    services.set_crisis(
+        moderator=moderator, consultation=consultation, frozen=True, message=message
+    )
+    services.set_crisis(moderator=moderator, consultation=consultation, frozen=False)
+    services.set_crisis(moderator=moderator, consultation=consultation, slow_mode_minutes=10)
+    services.set_crisis(moderator=moderator, consultation=consultation, a_priori=True)
+    entries = PageLogEntry.objects.filter(page=consultation).order_by("pk")
+    said = [
+        log_registry.get_formatter(entry).format_message(entry)
+        for entry in entries
+        if "crisis" in entry.action
+    ]
+    assert said == [
+        "Consultation gelée",
+        "Consultation dégelée",
+        "Mode lent : un commentaire par personne toutes les 10 minutes",
+        "Modération a priori activée",
+    ]
+
+
 def test_the_charter_is_linked_from_the_comment_form(client, users, consultation, site_tree):
     from cms.models import NavigationSettings
 
@@ -529,11 +569,11 @@ def test_the_export_holds_the_moderation_decisions_about_the_person(users, premo
     services.contest(author=users["citizen"], decision=decision, text="Pas d’accord.")
     services.ban(moderator=users["moderator"], user=users["citizen"], reason="Spam", days=3)
     found = {entry.export_name: list(rows) for entry, _columns, rows in collect(users["citizen"])}
-    (row,) = found["moderation_decisions"]
+    (row,) = found["decisions-de-moderation"]
     assert row["decision"] == "Refusé" and row["reason"] == "Hors sujet"
     assert "moderator" not in row  # who decided stays with the moderators
-    assert found["moderation_appeals"][0]["text"] == "Pas d’accord."
-    assert found["bans"][0]["reason"] == "Spam"
+    assert found["contestations"][0]["text"] == "Pas d’accord."
+    assert found["bannissements"][0]["reason"] == "Spam"
 
 
 def test_deleting_accounts_keeps_the_moderation_record_unlinked(users, premoderated):

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty=False, **options):
         if if_empty and demo.is_loaded():
             self.stdout.write("Le site contient déjà des pages : démo non chargée.")
-            self.stdout.write(demo.LOGINS)
+            self.stdout.write(demo.logins())
             return
         self.stdout.write("Chargement du site de démonstration…")
         created = demo.load(self.stdout)
@@ -28,4 +28,4 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Démo chargée : {created} pages créées."))
         else:
             self.stdout.write(self.style.SUCCESS("Démo déjà en place : rien à créer."))
-        self.stdout.write(demo.LOGINS)
+        self.stdout.write(demo.logins())
