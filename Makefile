@@ -19,7 +19,7 @@ PYTHON ?= $(shell for candidate in python3 python3.14 python3.13 python3.12; do 
 help:
 	@echo "make run    — installe, migre, charge la démo et sert http://$(HOST):$(PORT)"
 	@echo "make test   — installe et lance toute la suite de tests"
-	@echo "make lint   — ruff, contrat de dépendances, migrations manquantes"
+	@echo "make lint   — stylelint (CSS), ruff, contrat de dépendances, migrations manquantes"
 	@echo "make messages — régénère et compile les traductions (gettext requis)"
 	@echo "make bench  — lance les mesures de benchmarks/"
 
@@ -52,10 +52,20 @@ run: venv
 	@echo "Tribune : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --lifespan off
 
-test: venv
+test: venv node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: venv
+# The stylesheet lint (stylelint, pinned in package.json and package-lock.json) is the
+# only Node tool: the site itself runs without Node. Reinstalled when the lock changes.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "make lint a besoin de Node.js 20.19 ou plus récent et de npm (apt-get install nodejs npm)."; \
+		exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: venv node_modules/.installed
+	npx --no-install stylelint "static/**/*.css"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -70,4 +80,4 @@ bench: venv
 	$(BIN)/python benchmarks/thread.py
 
 clean:
-	rm -rf $(VENV) var/static var/test-tribune.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var/static var/test-tribune.sqlite3* .pytest_cache .ruff_cache
