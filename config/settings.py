@@ -331,6 +331,22 @@ USE_TZ = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
+# The time zones a staff member may choose on their account page: metropolitan France
+# and the overseas territories. Wagtail's default (every zone the system knows) holds
+# names such as "localtime" that the browser's Intl API rejects, which broke the page's
+# script.
+WAGTAIL_USER_TIME_ZONES = [
+    "Europe/Paris",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "America/Cayenne",
+    "America/Miquelon",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Pacific/Wallis",
+]
 
 # --- Static and media files ----------------------------------------------------------------
 
