@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.forms",  # its widget templates, for the project's form renderer below
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",  # allauth's session list (« Mes sessions »)
@@ -319,6 +320,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Forms render through the project's templates: required fields get a visible mark.
+FORM_RENDERER = "cms.forms.SiteFormRenderer"
 
 # --- Internationalisation -----------------------------------------------------------------
 
