@@ -411,9 +411,7 @@ class NavigationSettings(RememberedSetting):
 
     def footer_links(self):
         # The accessibility statement has its own line with the status: listed once.
-        return [
-            page for name, page in self.footer_pages.items() if name != "accessibility_page"
-        ]
+        return [page for name, page in self.footer_pages.items() if name != "accessibility_page"]
 
     def live_accessibility_page(self):
         return self.footer_pages.get("accessibility_page")
