@@ -106,19 +106,23 @@ def background(page, selector) -> str:
 
 
 def comment_header_layout(page) -> dict:
-    """The boxes of the first comment header's parts on one line, and what lies between."""
+    """Across every comment header: the most parts one has, and the narrowest space
+    between two parts side by side on one line."""
     return page.evaluate(
         """() => {
-          const header = document.querySelector('.comment__header');
-          const boxes = [...header.children].map(c => c.getBoundingClientRect())
-            .filter(b => b.width > 0);
+          let parts = 0;
           const gaps = [];
-          for (let i = 1; i < boxes.length; i++) {
-            const [a, b] = [boxes[i - 1], boxes[i]];
-            if (b.top < a.bottom && a.top < b.bottom) gaps.push(Math.round(b.left - a.right));
+          for (const header of document.querySelectorAll('.comment__header')) {
+            const boxes = [...header.children].map(c => c.getBoundingClientRect())
+              .filter(b => b.width > 0);
+            parts = Math.max(parts, boxes.length);
+            for (let i = 1; i < boxes.length; i++) {
+              const [a, b] = [boxes[i - 1], boxes[i]];
+              if (b.top < a.bottom && a.top < b.bottom) gaps.push(Math.round(b.left - a.right));
+            }
           }
           return {
-            parts: boxes.length, gaps,
+            parts, gaps,
             list: getComputedStyle(document.querySelector('ol.comments')).listStyleType,
           };
         }"""
