@@ -20,7 +20,7 @@ help:
 	@echo "make run    — installe, migre, charge la démo et sert http://$(HOST):$(PORT) (comme en production)"
 	@echo "make dev    — pareil, avec les pages de débogage de Django (DJANGO_DEBUG=true)"
 	@echo "make test   — installe et lance toute la suite de tests"
-	@echo "make lint   — ruff, contrat de dépendances, migrations manquantes"
+	@echo "make lint   — stylelint (CSS), ruff, contrat de dépendances, migrations manquantes"
 	@echo "make messages — régénère et compile les traductions (gettext requis)"
 	@echo "make bench  — lance les mesures de benchmarks/"
 
@@ -54,10 +54,20 @@ run: venv
 dev: venv
 	@DJANGO_DEBUG=true TRIBUNE_HOST=$(HOST) TRIBUNE_PORT=$(PORT) $(MANAGE) serve
 
-test: venv
+test: venv node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: venv
+# The stylesheet lint (stylelint, pinned in package.json and package-lock.json) is the
+# only Node tool: the site itself runs without Node. Reinstalled when the lock changes.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "make lint a besoin de Node.js 20.19 ou plus récent et de npm (apt-get install nodejs npm)."; \
+		exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: venv node_modules/.installed
+	npx --no-install stylelint "static/**/*.css"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -72,4 +82,4 @@ bench: venv
 	$(BIN)/python benchmarks/thread.py
 
 clean:
-	rm -rf $(VENV) var/static var/test-tribune.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var/static var/test-tribune.sqlite3* .pytest_cache .ruff_cache

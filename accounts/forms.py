@@ -10,6 +10,8 @@ class SignupForm(AllauthSignupForm):
         label=_("Public display name"),
         max_length=User._meta.get_field("display_name").max_length,
         required=False,
+        # The public name is a nickname, not the person's name (WCAG 1.3.5, RGAA 11.13).
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
         help_text=_(
             "Shown next to your contributions instead of your name. "
             "Leave empty to get a pseudonym such as “Participant·e 7Q3KD”."

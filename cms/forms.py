@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,3 +43,10 @@ class ConsultationFilterForm(forms.Form):
                 % {"value": self.data.get("theme")}
             )
         return messages
+
+
+class SiteFormRenderer(TemplatesSetting):
+    """Django's renderer, with the project's field template: required fields carry a
+    visible « (obligatoire) » next to their label (templates/forms/field.html)."""
+
+    field_template_name = "forms/field.html"

@@ -347,8 +347,17 @@ class NavigationSettings(RememberedSetting):
         _("accessibility compliance"),
         max_length=10,
         choices=AccessibilityStatus.choices,
-        default=AccessibilityStatus.PARTIAL,
-        help_text=_("As stated in the accessibility statement, shown in the footer."),
+        default=AccessibilityStatus.NONE,
+        help_text=_(
+            "As stated in the accessibility statement, shown in the footer. Without an "
+            "audit, the site can only say « not compliant »."
+        ),
+    )
+    accessibility_audit_date = models.DateField(
+        _("date of the accessibility audit"),
+        null=True,
+        blank=True,
+        help_text=_("The RGAA audit that measured the compliance rate."),
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
 
@@ -362,7 +371,13 @@ class NavigationSettings(RememberedSetting):
             ],
             heading=_("Footer links"),
         ),
-        FieldRowPanel([FieldPanel("accessibility_status"), FieldPanel("contact_email")]),
+        FieldRowPanel(
+            [
+                FieldPanel("accessibility_status"),
+                FieldPanel("accessibility_audit_date"),
+                FieldPanel("contact_email"),
+            ]
+        ),
     ]
 
     class Meta:
@@ -383,8 +398,25 @@ class NavigationSettings(RememberedSetting):
         _pages = navigation.footer_pages  # read with the settings, kept with them
         return navigation
 
+    def clean(self):
+        super().clean()
+        # The law (article 47, loi 2005-102) and the RGAA: a compliance rate, hence
+        # « partially » or « fully compliant », only comes from an audit.
+        if self.accessibility_status != AccessibilityStatus.NONE and not (
+            self.accessibility_audit_date
+        ):
+            raise ValidationError(
+                {
+                    "accessibility_audit_date": _(
+                        "Give the date of the audit: without an audit, the site is "
+                        "« not compliant »."
+                    )
+                }
+            )
+
     def footer_links(self):
-        return list(self.footer_pages.values())
+        # The accessibility statement has its own line with the status: listed once.
+        return [page for name, page in self.footer_pages.items() if name != "accessibility_page"]
 
     def live_accessibility_page(self):
         return self.footer_pages.get("accessibility_page")

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.forms",  # its widget templates, for the project's form renderer below
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",  # allauth's session list (« Mes sessions »)
@@ -388,6 +389,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Forms render through the project's templates: required fields get a visible mark.
+FORM_RENDERER = "cms.forms.SiteFormRenderer"
+
 # --- Internationalisation -----------------------------------------------------------------
 
 LANGUAGE_CODE = "fr"
@@ -399,6 +403,22 @@ USE_TZ = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
+# The time zones a staff member may choose on their account page: metropolitan France
+# and the overseas territories. Wagtail's default (every zone the system knows) holds
+# names such as "localtime" that the browser's Intl API rejects, which broke the page's
+# script.
+WAGTAIL_USER_TIME_ZONES = [
+    "Europe/Paris",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "America/Cayenne",
+    "America/Miquelon",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Pacific/Wallis",
+]
 
 # --- Static and media files ----------------------------------------------------------------
 

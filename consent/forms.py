@@ -110,6 +110,7 @@ class DisplayNameForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name"]
+        widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "nickname"})}
 
     def clean_display_name(self):
         name = " ".join(self.cleaned_data.get("display_name", "").split())

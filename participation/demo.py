@@ -255,21 +255,90 @@ LEGAL_PAGES = {
             ),
         ],
     ),
+    # The RGAA model statement (DINUM): date, rate, non-accessible content, exemptions,
+    # technologies, test environment, contact, recourse, multi-year plan. Without an
+    # audit the status can only be « non conforme ».
     "accessibilite": (
-        "Accessibilité : partiellement conforme",
-        "Déclaration d'accessibilité établie selon le RGAA 4.1.",
+        "Déclaration d'accessibilité",
+        "Accessibilité : non conforme. Déclaration établie selon le modèle du RGAA 4.1.",
         [
+            paragraph(
+                "<p>La Ville de Démo s'engage à rendre ses sites internet accessibles "
+                "conformément à l'article 47 de la loi n° 2005-102 du 11 février 2005. "
+                "Cette déclaration d'accessibilité s'applique au site « Démo participe ».</p>"
+            ),
             heading("État de conformité"),
             paragraph(
-                "<p>Ce site est partiellement conforme au référentiel général "
-                "d'amélioration de l'accessibilité (RGAA 4.1) : un audit complet est "
-                "programmé.</p>"
+                "<p>« Démo participe » est <strong>non conforme</strong> avec le référentiel "
+                "général d'amélioration de l'accessibilité (RGAA), version 4.1 : le site n'a "
+                "encore fait l'objet d'aucun audit de conformité.</p>"
             ),
-            heading("Signaler un défaut"),
+            heading("Résultats des tests"),
             paragraph(
-                "<p>Si vous ne pouvez pas accéder à un contenu ou à un service, écrivez-nous "
-                ": nous vous répondrons et vous proposerons une alternative. Vous pouvez "
-                "aussi saisir le Défenseur des droits.</p>"
+                "<p>Aucun audit n'a encore été réalisé : le taux de critères RGAA respectés "
+                "n'est pas connu. Un audit complet par un prestataire externe est prévu ; "
+                "ses résultats seront publiés sur cette page.</p>"
+            ),
+            heading("Contenus non accessibles"),
+            heading("Non-conformités connues", "h3"),
+            paragraph(
+                "<ul><li>Les documents joints aux consultations (PDF, tableurs) n'ont pas "
+                "tous été vérifiés.</li><li>L'interface d'administration n'a été vérifiée "
+                "qu'avec des outils automatiques.</li></ul>"
+            ),
+            heading("Dérogations pour charge disproportionnée", "h3"),
+            paragraph("<p>Aucune.</p>"),
+            heading("Contenus non soumis à l'obligation d'accessibilité", "h3"),
+            paragraph(
+                "<p>Les documents bureautiques publiés avant le 23 septembre 2018 et les "
+                "contenus de tiers que la ville ne maîtrise pas.</p>"
+            ),
+            heading("Établissement de cette déclaration"),
+            paragraph(
+                "<p>Cette déclaration a été établie à la mise en ligne du site, sans audit "
+                "(voir la date de mise à jour de la page).</p>"
+            ),
+            heading("Technologies utilisées pour la réalisation du site", "h3"),
+            paragraph(
+                "<ul><li>HTML5</li><li>CSS</li><li>JavaScript</li><li>WAI-ARIA</li><li>SVG</li></ul>"
+            ),
+            heading("Environnement de test", "h3"),
+            paragraph(
+                "<p>Vérifications automatiques à chaque version : Chromium (Debian) avec "
+                "axe-core, aux largeurs de 1280 et 320 pixels, et parcours au clavier. Les "
+                "combinaisons navigateur et lecteur d'écran de l'audit seront indiquées "
+                "ici.</p>"
+            ),
+            heading("Pages du site ayant fait l'objet de la vérification", "h3"),
+            paragraph(
+                "<ul><li>Accueil</li><li>Liste des consultations</li><li>Page d'une "
+                "consultation (commentaires, sondage)</li><li>Création de compte et "
+                "connexion</li><li>Mes données</li><li>Déclaration d'accessibilité</li></ul>"
+            ),
+            heading("Retour d'information et contact"),
+            paragraph(
+                "<p>Si vous n'arrivez pas à accéder à un contenu ou à un service, écrivez à "
+                '<a href="mailto:participation@demo.tribune.test">'
+                "participation@demo.tribune.test</a> ou à Ville de Démo, 1 place de la "
+                "Mairie, 99999 Démo : nous vous répondrons et vous proposerons une "
+                "alternative accessible.</p>"
+            ),
+            heading("Voies de recours"),
+            paragraph(
+                "<p>Si vous avez signalé un défaut d'accessibilité qui vous empêche "
+                "d'accéder à un contenu ou à un service et n'avez pas obtenu de réponse "
+                "satisfaisante, vous pouvez :</p><ul><li>écrire un message au Défenseur des "
+                "droits (formulaire en ligne sur defenseurdesdroits.fr) ;</li><li>contacter "
+                "le délégué du Défenseur des droits dans votre région ;</li><li>envoyer un "
+                "courrier par la poste (gratuit, ne pas mettre de timbre) : Défenseur des "
+                "droits, Libre réponse 71120, 75342 Paris CEDEX 07.</li></ul>"
+            ),
+            heading("Schéma pluriannuel de mise en accessibilité"),
+            paragraph(
+                "<p>Le schéma pluriannuel 2026-2028 de la Ville de Démo prévoit : en 2026, "
+                "l'audit de ce site et la correction de ses non-conformités ; en 2027, la "
+                "vérification des documents publiés ; en 2028, un nouvel audit. Chaque "
+                "année, un plan d'action est publié avec le bilan de l'année passée.</p>"
             ),
         ],
     ),
@@ -779,7 +848,7 @@ class Loader:
             navigation.legal_notice_page = legal["mentions-legales"]
             navigation.accessibility_page = legal["accessibilite"]
             navigation.charter_page = legal["charte-de-moderation"]
-            navigation.accessibility_status = AccessibilityStatus.PARTIAL
+            navigation.accessibility_status = AccessibilityStatus.NONE
             navigation.contact_email = "participation@demo.tribune.test"
             navigation.save()
 

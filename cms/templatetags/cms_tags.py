@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from cms import queries
@@ -49,3 +50,36 @@ def absolute_url(context, url):
         return url or ""
     request = context.get("request")
     return request.build_absolute_uri(url) if request else url
+
+
+def _marked(field) -> str:
+    """The field's label, followed for a required field by a visible « (obligatoire) ».
+    The mark is hidden from assistive technologies, which already hear "required" from
+    the input's `required` attribute (RGAA 11.10), so the field's name stays its label."""
+    if not field.field.required:
+        return field.label
+    return format_html(
+        '{} <span class="required-mark" aria-hidden="true">{}</span>',
+        field.label,
+        _("(required)"),
+    )
+
+
+@register.simple_tag
+def marked_label(field):
+    return field.label_tag(contents=_marked(field))
+
+
+@register.simple_tag
+def marked_legend(field):
+    return field.legend_tag(contents=_marked(field))
+
+
+@register.simple_tag
+def first_input_id(field) -> str:
+    """The id of the field's first input (the first radio of a group), for links that
+    take the person to it."""
+    for widget in field.subwidgets:
+        if widget.id_for_label:
+            return widget.id_for_label
+    return field.auto_id or ""

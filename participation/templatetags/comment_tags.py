@@ -115,3 +115,21 @@ def comment_support(context, comment):
     return cards.support_html(
         comment, str(context.get("csrf_token", "")), context.get("support_error", "")
     )
+
+
+@register.simple_tag(takes_context=True)
+def thread_title_suffix(context) -> str:
+    """What the page's <title> adds when the thread is sorted, filtered or paged, so a
+    screen-reader user knows which view of the thread a page is (RGAA 8.6)."""
+    from django.utils.translation import gettext as _
+
+    params = context["request"].GET
+    parts = []
+    sort = queries.SORTS.get(params.get("tri") or "")
+    if sort is not None and sort.slug != queries.DEFAULT_SORT:
+        parts.append(_("comments sorted by “%(sort)s”") % {"sort": sort.label})
+    if params.get("officielles") == "1":
+        parts.append(_("official answers only"))
+    if params.get("apres"):
+        parts.append(_("next comments"))
+    return f" — {', '.join(parts)}" if parts else ""

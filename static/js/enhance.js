@@ -65,7 +65,13 @@ async function submitInPlace(form, submitter) {
   const replacement = template.content.firstElementChild;
   if (!replacement) return false;
   target.replaceWith(replacement);
-  if (hadFocus) focusAfterReplace(replacement, focusedId, focusedName);
+  // Refused: focus goes to the summary of the problems, else to the first field in error,
+  // so the person hears what to correct (RGAA 11.10).
+  const problem = replacement.querySelector("[data-error-summary], [aria-invalid='true']");
+  if (problem) {
+    if (!problem.matches("input, select, textarea, [tabindex]")) problem.setAttribute("tabindex", "-1");
+    problem.focus();
+  } else if (hadFocus) focusAfterReplace(replacement, focusedId, focusedName);
   const message = response.headers.get(ANNOUNCE_HEADER);
   if (message) announce(decodeURIComponent(message));
   replacement.dispatchEvent(new CustomEvent("tribune:replaced", { bubbles: true }));

@@ -34,6 +34,7 @@ function start(root) {
     again: false,
     pendingTop: new Map(), // id → HTML of new top-level comments waiting for "afficher"
     announceTimer: null,
+    newReplies: 0, // replies placed under their parent since the last announcement
     status: text.status,
     closedShown: text.status === "closed",
     lastFrame: Date.now(),
@@ -98,7 +99,11 @@ function start(root) {
       if (!document.getElementById(`commentaire-${event.parent}`)) return; // not on this page
       const item = parse(html);
       const list = repliesList(event.parent);
-      if (item && list) list.append(item);
+      if (item && list) {
+        list.append(item);
+        state.newReplies += 1;
+        scheduleAnnouncement();
+      }
       return;
     }
     state.pendingTop.set(id, html);
@@ -332,11 +337,20 @@ function start(root) {
       else return;
     }
     newButton.textContent = plural(text.newOne, text.newMany, count);
-    // Said politely, once the burst is over; focus stays where the person is.
+    scheduleAnnouncement();
+  }
+
+  /** New comments and new replies are said politely, once the burst is over, in one
+   *  message (a second one would cut the first); focus stays where the person is. */
+  function scheduleAnnouncement() {
     window.clearTimeout(state.announceTimer);
     state.announceTimer = window.setTimeout(() => {
+      const parts = [];
       const waiting = state.pendingTop.size;
-      if (waiting) announce(plural(text.announceOne, text.announceMany, waiting));
+      if (waiting) parts.push(plural(text.announceOne, text.announceMany, waiting));
+      if (state.newReplies) parts.push(plural(text.replyOne, text.replyMany, state.newReplies));
+      state.newReplies = 0;
+      if (parts.length) announce(parts.join(" "));
     }, ANNOUNCE_DELAY_MS);
   }
 
@@ -359,7 +373,6 @@ function start(root) {
       first = item;
     }
     state.pendingTop.clear();
-    window.clearTimeout(state.announceTimer);
     newButton.parentElement.remove();
     newButton = null;
     // The person asked for them: reading continues at the newest one.

@@ -246,3 +246,19 @@ def assert_no_axe_violations(page):
         },
     )
     assert results.violations_count == 0, f"axe-core sur {page.url} :\n{results.generate_report()}"
+
+
+@pytest.fixture(scope="session")
+def admin_storage_state(browser, live_site):
+    """Cookies of a demo administrator signed in with the second factor, taken once:
+    each new sign-in of the same account would wait for the next TOTP period."""
+    from participation import demo
+
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    live_site.admin_login(
+        page, "admin@demo.tribune.test", demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET
+    )
+    state = context.storage_state()
+    context.close()
+    return state

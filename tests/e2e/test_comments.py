@@ -192,7 +192,9 @@ def test_action_pages_are_accessible(page, live_site):
     expect(page.get_by_role("heading", name="Signaler un commentaire")).to_be_visible()
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Envoyer le signalement").click()
-    expect(page.get_by_text("Choisissez la raison de votre signalement.")).to_be_visible()
+    expect(
+        page.get_by_text("Choisissez la raison de votre signalement.", exact=True)
+    ).to_be_visible()
     assert_no_axe_violations(page)
     page.goto(consultation_url(live_site, "plan-velo-2027"))
     traversee = page.locator("#comment-list > li", has_text="La traversée du boulevard")

@@ -104,6 +104,11 @@ def test_what_one_person_does_shows_up_in_the_others_page(page, second_page, liv
     expect(
         parent_item.locator("article", has_text="Et une réponse, en direct aussi.")
     ).to_be_visible()
+    # Announced like new comments, politely, without moving focus.
+    expect(reader.locator("#live-region")).to_have_text(
+        "1 nouvelle réponse est arrivée sous un commentaire."
+    )
+    expect(box).to_be_focused()
 
     # A support changes the count.
     shop = card(reader, "Je tiens un commerce")

@@ -32,7 +32,7 @@ def test_visitor_reads_signs_up_confirms_and_logs_in(page, live_site):
     assert_no_axe_violations(page)
     page.get_by_role("textbox", name="E-mail").fill("lucie@exemple.fr")
     page.get_by_label("Nom public (pseudonyme)").fill("Lucie des Quais")
-    page.get_by_label("Mot de passe :", exact=True).fill("une-phrase-de-passe-solide")
+    page.get_by_label("Mot de passe (obligatoire) :", exact=True).fill("une-phrase-de-passe-solide")
     page.get_by_label("Mot de passe (confirmation)").fill("une-phrase-de-passe-solide")
     page.get_by_label("J’ai 15 ans ou plus").check()
     page.get_by_label("J’accepte les conditions d’utilisation").check()
