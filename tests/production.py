@@ -169,12 +169,12 @@ class Browser:
         )
 
     def sign_in(self, email: str, password: str) -> requests.Response:
-        page = self.get("/compte/login/")
+        page = self.get("/compte/connexion/")
         token = TOKEN.search(page.text).group(1)
         return self.session.post(
-            self.base_url + "/compte/login/",
+            self.base_url + "/compte/connexion/",
             data={"csrfmiddlewaretoken": token, "login": email, "password": password},
-            headers={"Referer": self.base_url + "/compte/login/"},
+            headers={"Referer": self.base_url + "/compte/connexion/"},
             allow_redirects=False,
             timeout=30,
         )

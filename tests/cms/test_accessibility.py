@@ -60,7 +60,7 @@ def test_the_second_page_of_the_listing_says_so_in_its_title(client, consultatio
 
 
 def test_a_refused_sign_up_says_error_first_and_marks_required_fields(client, users):
-    page = client.get("/compte/signup/").content.decode()
+    page = client.get("/compte/inscription/").content.decode()
     assert not title_starts_with_error(page)
     assert re.search(
         r'<label for="id_email">E-mail <span class="required-mark" aria-hidden="true">'
@@ -68,7 +68,7 @@ def test_a_refused_sign_up_says_error_first_and_marks_required_fields(client, us
         page,
     )
     assert 'autocomplete="nickname"' in page
-    refused = client.post("/compte/signup/", {"email": "pas-une-adresse"})
+    refused = client.post("/compte/inscription/", {"email": "pas-une-adresse"})
     html = refused.content.decode()
     assert title_starts_with_error(html)
     assert 'id="error-summary"' in html and "Le formulaire comporte" in html

@@ -27,7 +27,7 @@ def refuse_cookies(page):
 
 
 def test_a_failed_sign_in_says_error_and_focuses_the_summary(page, live_site):
-    page.goto(live_site.url("/compte/login/"))
+    page.goto(live_site.url("/compte/connexion/"))
     refuse_cookies(page)
     expect(page.locator("label[for=id_login] .required-mark")).to_have_text("(obligatoire)")
     page.get_by_label("E-mail").fill("citoyenne@demo.tribune.test")
@@ -41,7 +41,7 @@ def test_a_failed_sign_in_says_error_and_focuses_the_summary(page, live_site):
 
 
 def test_a_failed_sign_up_leads_to_each_field_in_error(page, live_site):
-    page.goto(live_site.url("/compte/signup/"))
+    page.goto(live_site.url("/compte/inscription/"))
     refuse_cookies(page)
     for field in ("id_email", "id_password1", "id_accept_terms"):
         expect(page.locator(f"label[for={field}] .required-mark")).to_be_visible()

@@ -166,7 +166,7 @@ def test_what_a_visitor_sees(open_page, live_site, width):
     expect(page.locator(".poll").first).to_be_visible()
     look(page, "consultation")
 
-    page.goto(live_site.url("/compte/signup/"))
+    page.goto(live_site.url("/compte/inscription/"))
     expect(page.locator(".form .required-mark").first).to_be_visible()
     look(page, "inscription")
 
