@@ -12,7 +12,6 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
-from django.db import connection
 
 from accounts import roles
 from tests import factories
@@ -37,36 +36,6 @@ def test_staff_without_second_factor_are_refused_with_the_way_to_enrol(client, u
     html = response.content.decode()
     assert "Double authentification requise" in html
     assert 'href="/compte/double-authentification/application/activer/"' in html
-
-
-@pytest.fixture
-def _restore_database(django_db_blocker):
-    # A transactional test's teardown empties every table, migration data included; the
-    # tests that follow expect the database as migrations left it.
-    yield
-    with django_db_blocker.unblock():
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
-
-
-# Committed for real: allauth announces the new authenticator once its transaction
-# commits, inside the request that enrolled it.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_enrolling_an_authenticator_opens_the_admin_in_that_session(
-    _restore_database, client, users
-):
-    person = factories.UserFactory(role=roles.MODERATORS, is_staff=True, second_factor=False)
-    client.post("/compte/connexion/", {"login": person.email, "password": factories.PASSWORD})
-    assert client.get("/admin/").status_code == 403  # the way to enrol
-    # allauth asks for the password again before adding an authenticator.
-    client.post("/compte/confirmer-identite/", {"password": factories.PASSWORD})
-    assert client.get("/compte/double-authentification/application/activer/").status_code == 200
-    session = client.session
-    secret = session["mfa.totp.secret"]
-    response = client.post(
-        "/compte/double-authentification/application/activer/", {"code": code(secret)}
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert client.get("/admin/").status_code == 200
 
 
 @pytest.mark.parametrize("role", STAFF)
