@@ -185,7 +185,7 @@ class Browser:
 
         answer = self.sign_in(email, password)
         location = answer.headers.get("Location", "")
-        if answer.status_code != 302 or "2fa" not in location:
+        if answer.status_code != 302 or "/double-authentification/" not in location:
             return False
         page = self.get(location)
         token = TOKEN.search(page.text).group(1)
