@@ -7,7 +7,7 @@ For each size: half the comments pending (a priori), half published and reported
 one to five distinct people (one Report row each), then p50/p95 of the first and of a
 deep page (keyset cursor half-way down) of "À modérer", "Signalés" and "Tout", and of
 "À modérer" filtered by consultation. One JSON line per size, then a last line with
-everything. Target (issue 5): the same query count at every size, p95 under 200 ms.
+everything. Target: the same query count at every size, p95 under 200 ms.
 """
 
 import argparse

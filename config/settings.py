@@ -538,7 +538,7 @@ TRIBUNE_POLL_TALLY_SHARDS = env.number("TRIBUNE_POLL_TALLY_SHARDS", 16)
 TRIBUNE_POLL_TEXT_MAX_LENGTH = env.number("TRIBUNE_POLL_TEXT_MAX_LENGTH", 2000)
 TRIBUNE_VOTE_RATE_LIMIT = env.number("TRIBUNE_VOTE_RATE_LIMIT", 20)  # ballots per person per minute
 # --- Personal data (consent app; docs/operations.md) ---------------------------------------
-# Each duration is a setting with the defaults of issue 6; every one can be set by env.
+# Each duration is a setting with the CNIL-recommended default; every one can be set by env.
 
 DAY = 60 * 60 * 24
 TRIBUNE_RETENTION_DAYS = {
@@ -600,7 +600,7 @@ TRIBUNE_RATE_LIMITS = {
     "report": (env.number("TRIBUNE_RATE_REPORTS_PER_HOUR", 10), 3600),
 }
 
-# --- Live updates (issue 4; docs/live-protocol.md, docs/operations.md) --------------------
+# --- Live updates (docs/live-protocol.md, docs/operations.md) -----------------------------
 # How long the journal of broadcast events is kept for readers catching up after a lost
 # connection; a reader away longer reloads the page.
 TRIBUNE_LIVE_JOURNAL_HOURS = env.number("TRIBUNE_LIVE_JOURNAL_HOURS", 48)
@@ -626,7 +626,7 @@ if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer
     # 1,000 is ample. (The Redis pub/sub layer has no capacity: see docs/operations.md.)
     CHANNEL_LAYERS["default"].setdefault("CONFIG", {"capacity": 1000, "expiry": 60})
 
-# --- Community management (issue 7) ---------------------------------------------------
+# --- Community management -------------------------------------------------------------
 # Mastodon has no central server: share links open this instance's share form.
 TRIBUNE_MASTODON_SHARE_URL = (
     env.text("TRIBUNE_MASTODON_SHARE_URL") or "https://mastodon.social/share"

@@ -875,7 +875,7 @@ class Loader:
 
     @staticmethod
     def second_factor(user):
-        """Issue 5: the admin needs a second factor; demo staff share a known TOTP key
+        """The admin needs a second factor; demo staff share a known TOTP key
         (printed with the demo logins) so anyone can try the admin."""
         if not user.is_staff:
             return
@@ -1064,7 +1064,7 @@ def load(out=None) -> int:
     return Loader(out).load()
 
 
-# Demo only: the shared TOTP key of the demo staff accounts (issue 5).
+# Demo only: the shared TOTP key of the demo staff accounts.
 DEMO_TOTP_SECRET = "KRZGSYTVNZSSAZDFNVXSAMRQGI3TIZLO"  # noqa: S105 (public demo key)
 
 

@@ -1,4 +1,4 @@
-"""Demo figures for the Participation dashboard (issue 7): 30 days of visits and
+"""Demo figures for the Participation dashboard: 30 days of visits and
 shares on every demo consultation, objectives on the bike plan, and the daily
 figures rolled up from the demo threads and polls. Idempotent."""
 

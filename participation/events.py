@@ -83,7 +83,7 @@ async def _send(layer, group, message) -> None:
     await asyncio.wait_for(layer.group_send(group, message), timeout=BROADCAST_TIMEOUT)
 
 
-# --- Live journal (issue 4) ------------------------------------------------------------
+# --- Live journal ----------------------------------------------------------------------
 # Public events are kept for a while so a reader who lost the connection catches up
 # (participation.models.live, docs/live-protocol.md).
 

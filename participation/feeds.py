@@ -1,4 +1,4 @@
-"""RSS and Atom feeds of the consultations and news (issue 7), public pages only."""
+"""RSS and Atom feeds of the consultations and news, public pages only."""
 
 from django.contrib.syndication.views import Feed
 from django.utils import timezone

@@ -52,7 +52,7 @@ def participant_reason(user, consultation) -> str | None:
         return _("Confirm your e-mail address to take part: follow the link we sent you.")
     if consent_records.needs_terms_acceptance(user):
         return _("The terms of use have changed: accept the new version to take part again.")
-    if why := ban_reason_for(user):  # issue 5: bans apply to every way of taking part
+    if why := ban_reason_for(user):  # bans apply to every way of taking part
         return why
     status = consultation.status
     if status == "upcoming":
@@ -131,7 +131,7 @@ SUPPORT_COMMENT = "participation.support_comment"
 REPORT_COMMENT = "participation.report_comment"
 SEE_COMMENT_HISTORY = "participation.see_comment_history"
 
-# Who answers in the name of the institution (issue 3: Agents and Équipe communication).
+# Who answers in the name of the institution: Agents and Équipe communication.
 OFFICIAL_ROLES = (roles.AGENTS, roles.COMMUNICATION)
 MODERATION_ROLES = (roles.MODERATORS, roles.ADMINISTRATORS)
 
@@ -273,7 +273,7 @@ def history_reason(user, comment) -> str | None:
     return None
 
 
-# --- Live updates (issue 4) ------------------------------------------------------------
+# --- Live updates ----------------------------------------------------------------------
 WATCH_MODERATION = "participation.watch_moderation"
 
 
@@ -285,7 +285,7 @@ def watch_moderation_reason(user, _obj=None) -> str | None:
     return None
 
 
-# --- Moderation (issue 5) --------------------------------------------------------------
+# --- Moderation ------------------------------------------------------------------------
 # Moderators and administrators moderate; a moderator given some consultations
 # (ModeratorScope rows) moderates only those. Citizens, agents and the communication
 # team cannot, unless given the Modérateurs role.
@@ -419,7 +419,7 @@ def frozen_reason(consultation) -> str | None:
         return crisis.freeze_message or _("This consultation is frozen: it is read-only for now.")
 
 
-# --- Community management (issue 7) ---------------------------------------------------
+# --- Community management -------------------------------------------------------------
 
 SEE_FIGURES = "participation.see_figures"
 SEE_MODERATION_FIGURES = "participation.see_moderation_figures"

@@ -224,7 +224,7 @@ registry.register_data(
 )
 
 
-# --- Moderation (issue 5) -------------------------------------------------------------
+# --- Moderation -----------------------------------------------------------------------
 MODERATION = _("Moderation")
 
 
@@ -343,7 +343,7 @@ registry.register_data(
 )
 
 
-# --- Community management (issue 7) ---------------------------------------------------
+# --- Community management -------------------------------------------------------------
 
 registry.register_data(
     "participation.Feedback",

@@ -28,7 +28,7 @@ urlpatterns += [
     path("commentaires/<int:pk>/reponses/", comments.comment_replies, name="comment_replies"),
 ]
 
-# Live updates (issue 4): what happened since a cursor (docs/live-protocol.md).
+# Live updates: what happened since a cursor (docs/live-protocol.md).
 urlpatterns += [
     path(
         "consultations/<int:consultation_id>/direct/",
@@ -37,7 +37,7 @@ urlpatterns += [
     ),
 ]
 
-# Moderation (issue 5): the author's decisions and appeal, the public summary.
+# Moderation: the author's decisions and appeal, the public summary.
 from participation.views import moderation  # noqa: E402
 
 urlpatterns += [
@@ -49,7 +49,7 @@ urlpatterns += [
     ),
 ]
 
-# Community management (issue 7): counted share links, feedback, follows, open data.
+# Community management: counted share links, feedback, follows, open data.
 from participation.views import community  # noqa: E402
 
 urlpatterns += [

@@ -151,7 +151,7 @@ class PollViewSet(ModelViewSet):
     edit_handler = ObjectList(Poll.panels, base_form_class=PollAdminForm)
 
 
-# --- Moderation (issue 5) ---------------------------------------------------------------
+# --- Moderation -------------------------------------------------------------------------
 
 
 class ModeratorScopeViewSet(ModelViewSet):

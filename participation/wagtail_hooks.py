@@ -25,11 +25,11 @@ def register_polls():
 # publishing (publish_scheduled) publish too, outside the editor's publish button.
 @receiver(page_published, sender=ConsultationPage)
 def announce_consultation_status(sender, instance, **kwargs):
-    """Readers with the page open see new dates or a closing at once (issue 4)."""
+    """Readers with the page open see new dates or a closing at once."""
     transaction.on_commit(lambda: events.publish_all(events.consultation_status(instance)))
 
 
-# --- Moderation (issue 5) --------------------------------------------------------------
+# --- Moderation ------------------------------------------------------------------------
 
 
 @hooks.register("register_admin_viewset")
@@ -133,7 +133,7 @@ def register_moderation_log_actions(actions):
             return _("Consultation unfrozen")
 
 
-# --- Community management (issue 7) ---------------------------------------------------
+# --- Community management -------------------------------------------------------------
 
 
 @hooks.register("before_serve_page")

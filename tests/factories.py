@@ -17,7 +17,7 @@ from consent.services import records
 from participation.models import ConsultationPage
 
 PASSWORD = "un-mot-de-passe-solide-42"
-# Issue 5: staff reach the admin only with a second factor; tests compute their codes
+# Staff reach the admin only with a second factor; tests compute their codes
 # from this secret (accounts.middleware).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -49,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def second_factor(self, create, extracted, **kwargs):
-        """Staff accounts get a TOTP authenticator (issue 5), unless `second_factor=False`."""
+        """Staff accounts get a TOTP authenticator, unless `second_factor=False`."""
         if create and (extracted or (extracted is None and (self.is_staff or self.is_superuser))):
             from allauth.mfa.totp.internal.auth import TOTP
 

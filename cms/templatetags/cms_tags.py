@@ -43,7 +43,7 @@ def query_with(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-# Open Graph and Twitter Card need absolute addresses (issue 7).
+# Open Graph and Twitter Card need absolute addresses.
 @register.simple_tag(takes_context=True)
 def absolute_url(context, url):
     if not url or url.startswith(("http://", "https://")):

@@ -27,7 +27,7 @@ from participation.models.consultation import (
     ConsultationTag,
 )
 
-# Live updates (issue 4)
+# Live updates
 from participation.models.live import LiveEvent
 from participation.models.moderation import (
     Appeal,

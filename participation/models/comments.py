@@ -96,7 +96,7 @@ class Comment(models.Model):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     # A fresh key in every form: a double click posts the same key twice.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
-    # --- Moderation (issue 5) ---
+    # --- Moderation ---
     # The automatic rule that held the comment for review, shown to the moderator.
     hold_rule = models.CharField(_("held by rule"), max_length=200, blank=True)
     # The charter reason of the current rejection or hiding (counted, never quoted,
@@ -141,7 +141,7 @@ class Comment(models.Model):
                 name="comment_top_official",
             ),
             models.Index(fields=["root", "path"], name="comment_thread_order"),
-            # Moderation queues (issue 5): "À modérer" / "Tout" by state, newest first;
+            # Moderation queues: "À modérer" / "Tout" by state, newest first;
             # "Signalés" by number of distinct reporters (benchmarks/moderation.py).
             models.Index(fields=["state", "id"], name="comment_moderation_state"),
             models.Index(
@@ -259,7 +259,7 @@ class ReportReason(models.TextChoices):
 
 
 class Report(models.Model):
-    """A person flags a comment for the moderators (issue 5 works the queue)."""
+    """A person flags a comment for the moderators (moderators work the queue)."""
 
     comment = models.ForeignKey(
         Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="reports"

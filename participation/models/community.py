@@ -1,4 +1,4 @@
-"""Community management (issue 7): audience counters, shares, daily figures,
+"""Community management: audience counters, shares, daily figures,
 objectives, feedback, follows and published results.
 
 Visits and shares are aggregated counters per page (or consultation) and day: no

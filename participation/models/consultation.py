@@ -140,9 +140,8 @@ class ConsultationPage(StemmedSearch, RememberedRestrictions, ParticipationPerio
 
     @property
     def premoderated(self) -> bool:
-        """A priori when chosen here, by the site-wide default, or by the crisis switch
-        (issue 5). The lookups are remembered per object: a thread page asks for every
-        form."""
+        """A priori when chosen here, by the site-wide default, or by the crisis switch.
+        The lookups are remembered per object: a thread page asks for every form."""
         if self.comment_moderation == CommentModeration.A_PRIORI:
             return True
         if self.comment_moderation == CommentModeration.SITE_DEFAULT:
@@ -158,7 +157,7 @@ class ConsultationPage(StemmedSearch, RememberedRestrictions, ParticipationPerio
 
     @property
     def crisis(self):
-        """The crisis switches (issue 5), or None when none was ever flipped."""
+        """The crisis switches, or None when none was ever flipped."""
         if "_tribune_crisis" not in self.__dict__:
             from participation.models.moderation import ConsultationModeration
 

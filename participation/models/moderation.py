@@ -1,4 +1,4 @@
-"""Moderation (issue 5): the charter's reasons, decisions, appeals, bans, moderators'
+"""Moderation: the charter's reasons, decisions, appeals, bans, moderators'
 scopes, per-consultation crisis switches, site-wide rules and alerts.
 
 Crisis switches live in their own row per consultation rather than on the page: a

@@ -96,7 +96,7 @@ def _count_published(comment, delta: int) -> None:
 
 def move_to_state(comment, state: str) -> None:
     """Change a comment's state and keep every counter right. Call inside a transaction
-    after the permission check; the moderation services (issue 5) build on this."""
+    after the permission check; the moderation services build on this."""
     was_published = comment.state == State.PUBLISHED
     comment.state = state
     Comment.objects.filter(pk=comment.pk).update(state=state)
@@ -162,7 +162,7 @@ def post_comment(
     text = clean_body(body)
     position = clean_position(consultation, position, top_level=parent is None)
     key = _parse_key(key)
-    # Issue 5: word filter, many links (held for review) and slow mode.
+    # Word filter, many links (held for review) and slow mode.
     hold_rule, hold_action = ("", "") if official else moderation_rules.screen(text)
     if not official:
         moderation_rules.check_slow_mode(author, consultation)
@@ -256,7 +256,7 @@ def edit_comment(*, user, comment, body, position=None) -> Comment:
         current.save(update_fields=["body", "position", "edited_at"])
         if was_published and consultation.premoderated and not current.is_official:
             move_to_state(current, State.PENDING)
-        # Issue 5: an edit cannot slip past the word filter or the links rule.
+        # An edit cannot slip past the word filter or the links rule.
         hold_rule, hold_action = ("", "") if current.is_official else moderation_rules.screen(text)
         if hold_rule and current.state == State.PUBLISHED:
             move_to_state(current, State.PENDING)
@@ -354,7 +354,7 @@ def report_comment(*, reporter, comment, reason, details="") -> Report:
         comment.reports_count = (
             Comment.objects.filter(pk=comment.pk).values_list("reports_count", flat=True).get()
         )
-        moderation_rules.after_report(comment)  # issue 5: "Signalés", auto-hold
+        moderation_rules.after_report(comment)  # "Signalés" queue, auto-hold
         found = events.comment_reported(comment)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info("comment %s reported (%s)", comment.pk, reason)

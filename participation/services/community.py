@@ -1,4 +1,4 @@
-"""Every write of community management (issue 7): visit and share counters, the daily
+"""Every write of community management: visit and share counters, the daily
 rollup of figures, feedback, follows and published results.
 
 Counters are plain per-day integers: a visit adds 1 to (page, day) and keeps nothing

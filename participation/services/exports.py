@@ -1,4 +1,4 @@
-"""Team exports of a consultation (issue 7): comments, ballots, free-text answers and
+"""Team exports of a consultation: comments, ballots, free-text answers and
 figures as CSV or XLSX. People appear under a pseudonym only, stable within one
 consultation (so a reader sees that two comments come from the same person) and
 different from one consultation to the next, derived with the secret key.

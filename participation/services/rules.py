@@ -1,4 +1,4 @@
-"""Moderation rules that act on their own (issue 5): word filter, many links, slow
+"""Moderation rules that act on their own: word filter, many links, slow
 mode, auto-hold after N distinct reporters, watch-list and surge alerts.
 
 Called by the comment services inside their transaction; every firing is recorded in

@@ -1,5 +1,5 @@
 """The Participation dashboard, exports, results and editorial calendar of the Wagtail
-admin (issue 7). Thin views: filters in forms, figures in queries, writes in services."""
+admin. Thin views: filters in forms, figures in queries, writes in services."""
 
 import calendar
 import logging

@@ -294,7 +294,7 @@ def crisis(request, consultation_id):
 
 
 def alerts(request):
-    """The alerts panel: reloads itself every 30 s (the live stream of issue 4, when
+    """The alerts panel: reloads itself every 30 s (the live stream, when
     present, adds alerts without reloading)."""
     _require_moderator(request)
     found = queries.recent_alerts(request.user)

@@ -1,4 +1,4 @@
-// The alerts panel of the moderation admin (issue 5). New alerts come on the moderators'
+// The alerts panel of the moderation admin. New alerts come on the moderators'
 // stream (docs/live-protocol.md) and are announced in a polite live region: the page is
 // never reloaded under the moderator (WCAG 2.2.1), the list changes when they ask for it.
 // Without JavaScript, the "Refresh the list" link does the same.

@@ -1,4 +1,4 @@
-// Keyboard shortcuts of the moderation queue (issue 5). The queue works without this
+// Keyboard shortcuts of the moderation queue. The queue works without this
 // file: every action is a plain form. WCAG 2.1.4 (character key shortcuts): the keys
 // act only while focus is in a queue row, never while typing in a field, and they
 // follow the person's « Raccourcis clavier » preference of their Wagtail account, the

@@ -100,7 +100,7 @@ class LiveSite:
         page.get_by_role("button", name="Connexion").click()
         page.wait_for_load_state()
 
-    # Issue 5: the admin asks for a TOTP code; a code is accepted once per account, so
+    # The admin asks for a TOTP code; a code is accepted once per account, so
     # a second sign-in of the same account waits for the next 30-second period.
     used_codes: dict = field(default_factory=dict)
 

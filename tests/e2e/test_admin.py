@@ -8,7 +8,7 @@ from participation import demo
 
 
 def test_communication_team_opens_the_consultation_editor(page, live_site):
-    # Issue 5: the admin asks for the second factor after the password.
+    # The admin asks for the second factor after the password.
     live_site.admin_login(
         page, "communication@demo.tribune.test", demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET
     )

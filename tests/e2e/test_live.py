@@ -23,7 +23,7 @@ def new_person():
 
 
 def hide_comment(text):
-    """A moderator hides a comment (the moderation services of issue 5 call the same
+    """A moderator hides a comment (the moderation services call the same
     state change and broadcast)."""
     from django.db import transaction
 

@@ -1,4 +1,4 @@
-"""Moderation in Chromium (issue 5): a citizen posts under a priori moderation and sees
+"""Moderation in Chromium: a citizen posts under a priori moderation and sees
 it waiting; a moderator signs in to the admin with a TOTP code, approves it, and it
 appears publicly; a rejection reaches its author, who contests it. axe-core checks the
 public pages involved."""
@@ -113,7 +113,7 @@ def test_a_rejection_reaches_its_author_who_contests_it(page, browser, live_site
 
 
 def test_a_moderator_works_the_queue_with_the_keyboard_only(page, live_site):
-    """Issue 5: j/k move between rows, p publishes, r goes to the reason and Enter
+    """j/k move between rows, p publishes, r goes to the reason and Enter
     rejects; the shortcuts are documented on the page and act only inside a row."""
     from participation.models import Comment, ConsultationPage, State
     from participation.services import comments
@@ -199,7 +199,7 @@ def test_a_moderator_works_the_queue_with_the_keyboard_only(page, live_site):
 
 
 def test_official_answer_bans_and_alerts_screens_work_and_pass_axe(page, browser, live_site):
-    """Issue 5: the moderator answers officially from the admin, lifts a ban after the
+    """The moderator answers officially from the admin, lifts a ban after the
     confirmation page and marks the alerts seen; axe-core is clean on each screen."""
     from accounts.models import User
     from participation.models import Ban, Comment, ModerationAlert, State

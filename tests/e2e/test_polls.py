@@ -147,7 +147,7 @@ def test_results_of_a_closed_poll_are_readable_by_everyone(page, live_site):
 
 
 def test_communication_builds_a_poll_with_nested_questions_in_the_admin(page, live_site):
-    # Issue 5: the admin asks for the second factor after the password.
+    # The admin asks for the second factor after the password.
     live_site.admin_login(
         page, "communication@demo.tribune.test", demo.DEMO_PASSWORD, demo.DEMO_TOTP_SECRET
     )

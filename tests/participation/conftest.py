@@ -31,7 +31,7 @@ def other(consultation_index):
 
 @pytest.fixture
 def scoped(users, consultation):
-    """A moderator limited to `consultation` (issue 5)."""
+    """A moderator limited to `consultation`."""
     person = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
     ModeratorScope.objects.create(moderator=person, consultation=consultation)
     return person

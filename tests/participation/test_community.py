@@ -1,4 +1,4 @@
-"""Community management (issue 7): cookieless visits, counted shares, metadata, feeds,
+"""Community management: cookieless visits, counted shares, metadata, feeds,
 daily figures on a hand-counted fixture, feedback, follows and results."""
 
 from datetime import datetime, time, timedelta

@@ -1,5 +1,5 @@
 """The Participation dashboard, exports, results form and editorial calendar in the
-Wagtail admin (issue 7): who sees what, bad filters, exports that round-trip."""
+Wagtail admin: who sees what, bad filters, exports that round-trip."""
 
 import csv
 import io

@@ -131,7 +131,7 @@ def post(author, consultation, body="Un avis.", **kwargs):
 
 
 def hide(comment):
-    """A moderator hides a comment: the state change of issue 5's services, and its
+    """A moderator hides a comment: the state change the moderation services make, and its
     broadcast (events.comment_state_changed)."""
     with transaction.atomic():
         comment.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Moderation through its services (issue 5): each action, rule, notification and audit
+"""Moderation through its services: each action, rule, notification and audit
 entry, and every bad input refused with a French message and nothing changed."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Alerts marked as seen (issue 5): seen once for the whole team, with who and when;
+"""Alerts marked as seen: seen once for the whole team, with who and when;
 new alerts are marked as such and counted on the alerts panel and in the queue."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Official answers from the moderation queue (issue 5): moderators answer in the name of
+"""Official answers from the moderation queue: moderators answer in the name of
 the institution on the consultations they moderate; the answer is an ordinary official
 reply (badge, institution, live event), recorded in the answered comment's history."""
 

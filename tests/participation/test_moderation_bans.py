@@ -1,4 +1,4 @@
-"""The bans screen of the moderation admin (issue 5): every ban, those still running
+"""The bans screen of the moderation admin: every ban, those still running
 first, filtered and paginated; lifting one asks for confirmation, goes through
 services.moderation.lift_ban, is logged, and the person may take part again."""
 

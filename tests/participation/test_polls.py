@@ -1,4 +1,4 @@
-"""Casting and changing ballots through the one service, and every bad ballot of issue 3."""
+"""Casting and changing ballots through the one service, and every bad ballot a person can send."""
 
 from datetime import timedelta
 
@@ -263,7 +263,7 @@ def test_the_database_refuses_a_second_ballot_of_the_same_person(users, poll):
 
 
 def test_an_erased_account_leaves_its_ballot_in_the_tallies(users, poll):
-    """GDPR (issue 6): the ballot is unlinked, not deleted; the one-ballot rule still
+    """GDPR: the ballot is unlinked, not deleted; the one-ballot rule still
     holds for linked ballots and never blocks unlinked ones."""
     for role in ("citizen", "agent"):
         poll_services.cast_ballot(voter=users[role], poll=poll, answers=answers(poll, 1))

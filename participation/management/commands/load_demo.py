@@ -20,7 +20,7 @@ class Command(BaseCommand):
             return
         self.stdout.write("Chargement du site de démonstration…")
         created = demo.load(self.stdout)
-        # Community management (issue 7): dashboard figures for the demo.
+        # Community management: dashboard figures for the demo.
         from participation import demo_community
 
         demo_community.load()

@@ -1,4 +1,4 @@
-"""Recompute the daily participation figures of the dashboard (issue 7).
+"""Recompute the daily participation figures of the dashboard.
 
 Run it from cron every hour (docs/operations.md); `--consultation ID` for one."""
 
