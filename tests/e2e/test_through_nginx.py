@@ -135,7 +135,8 @@ def site(live_site, people, django_db_blocker, tmp_path_factory):
         for server in reversed(started):
             server.stop()
         with django_db_blocker.unblock():
-            _terminate_backends()
+            # From another thread: Playwright's event loop runs in this one by now.
+            LiveSite.run(_terminate_backends)
 
 
 def test_nginx_serves_static_files_itself_compressed_and_cached(site):
@@ -182,6 +183,14 @@ def test_comment_and_vote_reach_another_browser_live_through_nginx(page, reader_
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     site.login(reader_page, people["reader"], people["password"])
     page.goto(site.url(BIKE_PLAN))
+    # What reaches the reader through nginx's /ws/ (not the 15-second polling fallback).
+    sockets, frames = [], []
+
+    def listen(socket):
+        sockets.append(socket.url)
+        socket.on("framereceived", lambda payload: frames.append(str(payload)))
+
+    reader_page.on("websocket", listen)
     reader_page.goto(site.url(BIKE_PLAN))
     reader_page.evaluate("window.__sameDocument = true")  # survives only if nothing reloads
     reader_page.wait_for_function("() => !!document.getElementById('live')")
@@ -195,6 +204,8 @@ def test_comment_and_vote_reach_another_browser_live_through_nginx(page, reader_
     expect(show).to_be_visible()
     show.click()
     expect(card(reader_page, text)).to_be_visible()
+    assert sockets and all(url.startswith(site.base_url.replace("http", "ws")) for url in sockets)
+    assert any('"comment.created"' in frame for frame in frames)
 
     reader_poll = reader_page.get_by_role("region", name="Vos trajets à vélo")
     figure = reader_poll.locator(".poll__participants").first
@@ -205,6 +216,7 @@ def test_comment_and_vote_reach_another_browser_live_through_nginx(page, reader_
     poll.get_by_role("button", name="Voter").click()
     expect(poll.get_by_text("Vous avez voté à ce sondage")).to_be_visible()
     expect(figure).to_have_text(f"{participants + 1} participant·es")
+    assert any('"poll.results"' in frame for frame in frames)
 
     assert reader_page.evaluate("window.__sameDocument") is True
     assert_no_axe_violations(page)
