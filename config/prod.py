@@ -167,14 +167,28 @@ def trial_environment(env: dict, var_dir: Path, port: int) -> tuple[dict, list[s
     return env, defaulted
 
 
+# Connections each kind of process keeps in its psycopg pool (deploy/Procfile and the
+# systemd units set the same): a sync gunicorn worker serves one request at a time, an
+# ASGI process runs consumers concurrently. The environment file may set them for all
+# processes at once. Sizing against max_connections: docs/operations.md.
+POOLS = {
+    "web": {"DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "2"},
+    "ws": {"DATABASE_POOL_MIN": "2", "DATABASE_POOL_MAX": "10"},
+    "worker": {"DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "2"},
+}
+
+
 class Process:
     """One child process, its output prefixed with its name on the terminal."""
 
-    def __init__(self, name: str, command: list[str], port: int | None, stop_signal=signal.SIGTERM):
+    def __init__(self, name: str, command: list[str], port: int | None, *, pool="worker",
+                 stop_signal=signal.SIGTERM):  # fmt: skip
         self.name, self.command, self.port, self.stop_signal = name, command, port, stop_signal
+        self.defaults = POOLS[pool]
         self.popen: subprocess.Popen | None = None
 
     def start(self, env: dict) -> None:
+        env = {**self.defaults, **env}
         # A session of its own: Ctrl+C reaches the launcher only, which stops each
         # process in order instead of all of them at once.
         self.popen = subprocess.Popen(
@@ -229,9 +243,12 @@ def topology(nginx: str, conf: Path, ports: dict, env: dict) -> list[Process]:
         Process("web", [python, "-m", "gunicorn", "config.wsgi:application",
                         "--bind", f"127.0.0.1:{ports['gunicorn']}",
                         "--workers", env.get("WEB_CONCURRENCY", "2"),
-                        "--timeout", "60", "--graceful-timeout", "20"], ports["gunicorn"]),
-        Process("ws1", [*uvicorn, "--port", str(ports["ws"][0]), *ws_options], ports["ws"][0]),
-        Process("ws2", [*uvicorn, "--port", str(ports["ws"][1]), *ws_options], ports["ws"][1]),
+                        "--timeout", "60", "--graceful-timeout", "20"], ports["gunicorn"],
+                pool="web"),
+        Process("ws1", [*uvicorn, "--port", str(ports["ws"][0]), *ws_options], ports["ws"][0],
+                pool="ws"),
+        Process("ws2", [*uvicorn, "--port", str(ports["ws"][1]), *ws_options], ports["ws"][1],
+                pool="ws"),
         Process("worker", [python, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
                 None),
         Process("scheduler", [python, "manage.py", "scheduler"], None),
