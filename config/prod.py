@@ -243,7 +243,10 @@ def topology(nginx: str, conf: Path, ports: dict, env: dict) -> list[Process]:
         Process("web", [python, "-m", "gunicorn", "config.wsgi:application",
                         "--bind", f"127.0.0.1:{ports['gunicorn']}",
                         "--workers", env.get("WEB_CONCURRENCY", "2"),
-                        "--timeout", "60", "--graceful-timeout", "20"], ports["gunicorn"],
+                        "--timeout", "60", "--graceful-timeout", "20",
+                        # One control socket per user by default: another gunicorn on this
+                        # machine (tests, a second checkout) would take it over.
+                        "--no-control-socket"], ports["gunicorn"],
                 pool="web"),
         Process("ws1", [*uvicorn, "--port", str(ports["ws"][0]), *ws_options], ports["ws"][0],
                 pool="ws"),
