@@ -401,6 +401,7 @@ def restore_check(args) -> int:
     import tempfile
 
     import psycopg
+    from psycopg import sql
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     env = {**read_env_file(Path(args.env_file)), **os.environ} if args.env_file else os.environ
@@ -437,7 +438,7 @@ def restore_check(args) -> int:
         dumped = time.monotonic() - started
         print(f"Sauvegarde : {dump.stat().st_size / 1e6:.1f} Mo en {dumped:.1f} s (pg_dump -Fc)")
         with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{scratch}"')
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
         try:
             started = time.monotonic()
             subprocess.run(
@@ -450,7 +451,8 @@ def restore_check(args) -> int:
                 after = table_counts(cursor)
         finally:
             with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+                drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                connection.execute(drop.format(sql.Identifier(scratch)))
     differences = [
         (table, before.get(table), after.get(table))
         for table in sorted(set(before) | set(after))
