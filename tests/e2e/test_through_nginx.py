@@ -77,7 +77,8 @@ def people(live_site, django_db_blocker):
         "author": f"nginx-autrice-{suffix}@exemple.test",
         "reader": f"nginx-lecteur-{suffix}@exemple.test",
     }
-    with django_db_blocker.unblock():
+
+    def create():
         for email in emails.values():
             factories.UserFactory(email=email)
         User.objects.filter(email__in=emails.values()).update(
@@ -86,6 +87,11 @@ def people(live_site, django_db_blocker):
         User.objects.filter(email=MODERATOR).update(
             password=make_password(demo.DEMO_PASSWORD, hasher="pbkdf2_sha256")
         )
+
+    with django_db_blocker.unblock():
+        # From another thread: when other browser tests ran first, Playwright's event
+        # loop already runs in this one.
+        LiveSite.run(create)
     emails["password"] = factories.PASSWORD
     return emails
 
