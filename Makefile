@@ -14,11 +14,14 @@ PYTHON ?= $(shell for candidate in python3 python3.14 python3.13 python3.12; do 
 	   $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	   echo $$candidate; break; fi; done)
 
-.PHONY: run dev test venv lint messages bench clean help
+.PHONY: run dev prod restore-check test venv lint messages bench clean help
 
 help:
 	@echo "make run    — installe, migre, charge la démo et sert http://$(HOST):$(PORT) (comme en production)"
 	@echo "make dev    — pareil, avec les pages de débogage de Django (DJANGO_DEBUG=true)"
+	@echo "make prod   — comme en production : nginx, gunicorn, 2 uvicorn, worker, planificateur"
+	@echo "              (DATABASE_URL et REDIS_URL requis ; ENV_FILE=…, PROD_PORT=8080, DEMO=1)"
+	@echo "make restore-check — sauvegarde (pg_dump), restaure dans une base jetable, compare"
 	@echo "make test   — installe et lance toute la suite de tests"
 	@echo "make lint   — stylelint (CSS), ruff, contrat de dépendances, migrations manquantes"
 	@echo "make messages — régénère et compile les traductions (gettext requis)"
@@ -53,6 +56,19 @@ run: venv
 
 dev: venv
 	@DJANGO_DEBUG=true TRIBUNE_HOST=$(HOST) TRIBUNE_PORT=$(PORT) $(MANAGE) serve
+
+# The production topology on this machine (config/prod.py, deploy/): nginx from
+# Debian's package in the foreground, gunicorn, two uvicorn, the tasks worker and the
+# scheduler, against DATABASE_URL and REDIS_URL; migrate and collectstatic first.
+PROD_PORT ?= 8080
+prod: venv
+	@$(BIN)/python -m config.prod run --port $(PROD_PORT) \
+		$(if $(ENV_FILE),--env-file "$(ENV_FILE)") $(if $(DEMO),--demo)
+
+# Backup and restore, tested: pg_dump of DATABASE_URL, restored into a scratch database,
+# every table's row count compared, the scratch database dropped (config/prod.py).
+restore-check: venv
+	@$(BIN)/python -m config.prod restore-check $(if $(ENV_FILE),--env-file "$(ENV_FILE)")
 
 test: venv node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -52,6 +52,7 @@ from participation.models.polls import (
     Selection,
     TextAnswer,
 )
+from participation.models.schedule import ScheduledJob
 
 __all__ = [
     "Appeal",
@@ -88,6 +89,7 @@ __all__ = [
     "Report",
     "ReportReason",
     "ResultsVisibility",
+    "ScheduledJob",
     "Selection",
     "ShareCount",
     "State",

@@ -1,6 +1,7 @@
 """`make run` in one process: check the services, migrate only when a migration is
 waiting, load the demo into an empty site, point the demo's Wagtail Site at the address
-served, then serve HTTP and WebSocket with uvicorn.
+served, then serve HTTP and WebSocket with uvicorn, with the scheduler
+(participation.schedule) in a thread.
 
 One Python process instead of four (preflight, migrate, load_demo, uvicorn): Django and
 Wagtail take seconds to import on a busy machine, and a warm start had nothing else to do.
@@ -85,6 +86,11 @@ class Command(BaseCommand):
         if no_serve:
             return
         import uvicorn
+
+        from participation import schedule
+
+        # Scheduled publishing, figures and the nightly purge, without a cron line.
+        schedule.start_thread()
 
         uvicorn.run(
             "config.asgi:application",
