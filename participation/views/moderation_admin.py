@@ -204,6 +204,9 @@ def ban(request, pk):
     """Ban the author of comment `pk` (no person's id in the address)."""
     _require_moderator(request)
     comment = get_object_or_404(Comment.objects.select_related("author"), pk=pk)
+    # The page names the author: a moderator limited to some consultations sees it only
+    # for comments in those (banning itself is for moderators of every consultation).
+    permissions.require(request.user, permissions.MODERATE, comment)
     errors = []
     if comment.author is None:
         messages.error(request, _("This comment's author has deleted their account."))
@@ -231,6 +234,7 @@ def ban(request, pk):
             "errors": errors,
             "values": request.POST,
             "next": request.GET.get("next", ""),
+            "max_days": services.MAX_BAN_DAYS,
         },
         status=400 if errors else 200,
     )
