@@ -16,8 +16,10 @@ from cms.views import bad_request
 
 logger = logging.getLogger(__name__)
 
-# The Wagtail admin still relies on inline styles and scripts of its own; it gets a
-# policy that allows them, while the public site keeps the strict nonce-based one.
+# The Wagtail admin writes inline scripts no nonce can reach (its choosers, date fields
+# and inline panels: docs/decisions/0007-admin-content-security-policy.md); it gets a
+# policy that allows them and nothing else, while every other answer keeps the strict
+# nonce-based one.
 ADMIN_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
