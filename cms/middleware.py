@@ -114,7 +114,8 @@ class ControlCharactersMiddleware:
       fields, the admin's included (Django's forms refuse NUL, but views reading
       request.POST directly and the admin's own fields would pass them on);
     * cookies holding control characters are ignored (a forged session cookie would
-      reach the database).
+      reach the database), and they are removed from the other headers (a session
+      records the browser's User-Agent).
 
     Placed before the session middleware, which reads the session cookie; the POST
     body is read in process_view, after the CSRF check has read it anyway.
@@ -135,6 +136,10 @@ class ControlCharactersMiddleware:
             )
         if (query := _cleaned(request.GET)) is not None:
             request.GET = query
+        for name, value in list(request.META.items()):
+            # Headers end up in the database too (the browser of a session).
+            if name.startswith("HTTP_") and isinstance(value, str):
+                request.META[name] = without_control_characters(value)
         if any(CONTROL_CHARACTERS.search(value) for value in request.COOKIES.values()):
             request.COOKIES = {
                 name: value

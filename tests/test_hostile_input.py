@@ -36,7 +36,7 @@ def test_a_null_character_in_the_address_gets_a_french_400(client, site_tree, ad
 
 def test_the_moderation_search_refuses_a_null_character(client, users, site_tree):
     client.force_login(users["moderator"])
-    response = client.get(reverse("moderation_queue") + "?q=%00&file=tous")
+    response = client.get(reverse("moderation_queue") + "?q=%00&file=tout")
     assert response.status_code == 400
     assert NUL_REFUSED in response.content.decode()
 
@@ -51,6 +51,20 @@ def test_a_forged_session_cookie_with_a_null_character_is_ignored(client, site_t
     client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
     response = client.get("/")
     assert response.status_code == 200
+
+
+def test_a_sign_in_from_a_browser_name_with_a_null_character_works(client, users, site_tree):
+    from allauth.usersessions.models import UserSession
+
+    from tests.factories import PASSWORD
+
+    response = client.post(
+        "/compte/connexion/",
+        {"login": users["citizen"].email, "password": PASSWORD},
+        HTTP_USER_AGENT="Navigateur\x00 étrange\x01",
+    )
+    assert response.status_code == 302
+    assert UserSession.objects.get(user=users["citizen"]).user_agent == "Navigateur étrange"
 
 
 # --- Forms: control characters removed, the rest of the text kept -------------------------

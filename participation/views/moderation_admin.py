@@ -55,7 +55,8 @@ def _require_moderator(request):
 def _next(request) -> str:
     """The page to go back to, when it is one of this site's (else "")."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: a bare word would be taken by redirect() for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -124,7 +125,7 @@ def act(request, pk):
 @require_POST
 def bulk(request):
     _require_moderator(request)
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = [int(value) for value in request.POST.getlist("ids") if queries.is_id(value)]
     if not ids:
         messages.error(request, _("Select at least one comment."))
         return _back(request)
@@ -338,7 +339,7 @@ def alerts_seen(request):
     newest = request.POST.get("jusqua", "")
     try:
         count = services.mark_all_alerts_seen(
-            moderator=request.user, up_to=int(newest) if newest.isdigit() else None
+            moderator=request.user, up_to=int(newest) if queries.is_id(newest) else None
         )
     except PermissionDenied as error:
         _refusal(request, error)
@@ -369,7 +370,7 @@ def bans(request):
     if status not in queries.BAN_FILTERS:
         status = queries.BANS_ALL
     author = request.GET.get("auteur", "")
-    author = int(author) if author.isdigit() else None
+    author = int(author) if queries.is_id(author) else None
     page = queries.bans_page(status, author=author, cursor=request.GET.get("apres", ""))
     query = request.GET.copy()
     query.pop("apres", None)
