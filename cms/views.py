@@ -96,8 +96,14 @@ def health(request):
 # They render templates that need no database, so they still work when it is down.
 
 
-def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+def bad_request(request, exception=None, reason=""):
+    """The French 400 page. A request refused before the middleware that signs people
+    in ran (a foreign Host header, an address with a null character) gets a page that
+    needs neither the session nor the site's settings: the site of a foreign host is
+    unknown, and base.html would raise again while rendering the error."""
+    if not hasattr(request, "user"):
+        return render(request, "400_plain.html", {"reason": reason}, status=400)
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def permission_denied(request, exception=None):

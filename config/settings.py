@@ -129,8 +129,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer gets its headers, error pages included.
+    "cms.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session middleware: it drops cookies holding control characters and
+    # refuses addresses holding a null character (see cms.middleware).
+    "cms.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -489,9 +494,27 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env.number("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env.flag("DJANGO_HSTS_PRELOAD", True)
-    SESSION_COOKIE_SECURE = env.flag("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "cms.views.csrf_failure"
+# Behind HTTPS every cookie the site sets carries Secure: session, CSRF, language choice,
+# cookie consent, audience, second-factor trust (cms.middleware.SecurityHeadersMiddleware
+# adds it to any other cookie as well). DJANGO_SECURE_COOKIES=false only for a test
+# server speaking plain HTTP on loopback.
+SECURE_COOKIES = HTTPS and env.flag("DJANGO_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+MFA_TRUST_COOKIE_SECURE = SECURE_COOKIES
+# Browser features no page of Tribune uses are switched off for every page (and for
+# anything a page could embed): camera, microphone, location, payment…
+PERMISSIONS_POLICY = env.text(
+    "TRIBUNE_PERMISSIONS_POLICY",
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(self), geolocation=(), gyroscope=(), hid=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), picture-in-picture=(), "
+    "publickey-credentials-get=(self), screen-wake-lock=(), serial=(), sync-xhr=(self), "
+    "usb=(), xr-spatial-tracking=()",
+)
 
 # Django's built-in CSP. The site's own scripts carry the per-request nonce; nothing
 # inline runs without it. The Wagtail admin gets its own policy (cms.middleware).
@@ -577,7 +600,7 @@ TRIBUNE_CONSENT_SALT = env.text("CONSENT_SALT") or f"consent:{SECRET_KEY}"
 # banner asks again; Tribune signs the cookie and records every choice itself.
 COOKIE_CONSENT_NAME = "cookie_consent"
 COOKIE_CONSENT_MAX_AGE = env.number("COOKIE_CONSENT_DAYS", 182) * DAY
-COOKIE_CONSENT_SECURE = HTTPS and env.flag("DJANGO_SECURE_COOKIES", True)
+COOKIE_CONSENT_SECURE = SECURE_COOKIES
 COOKIE_CONSENT_HTTPONLY = True
 COOKIE_CONSENT_SAMESITE = "Lax"
 COOKIE_CONSENT_CACHE_BACKEND = "cookie_consent"

@@ -48,7 +48,8 @@ def fragment(request, template_name, context, *, announce=""):
 
 def _next_url(request, default="/"):
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # A path of this site only: a bare word would be taken by redirect() for a URL name.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
@@ -115,7 +116,8 @@ def _document_page(request, kind):
     documents = LegalDocument.objects.published().filter(kind=kind).order_by("-version")
     requested = request.GET.get("version", "")
     if requested:
-        if not requested.isdigit():
+        # ASCII digits only ("²" is a digit to isdigit, not to int), within an integer.
+        if not (requested.isascii() and requested.isdigit() and len(requested) < 10):
             raise Http404
         document = get_object_or_404(documents, version=int(requested))
     else:

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import logging
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -37,11 +38,21 @@ def _plain(value):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The control characters a spreadsheet cannot hold: XLSX (XML 1.0) has no way to write
+# them, openpyxl raises on them, and one such character in a single answer would make
+# the whole export fail for good. Tab, line feed and carriage return are allowed.
+ILLEGAL_IN_SPREADSHEETS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def spreadsheet_cell(value):
     """A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection):
     such text gets a leading apostrophe in CSV and XLSX files; JSON keeps it as typed.
-    Numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+    Characters a spreadsheet cannot hold are dropped first (so they cannot hide a
+    formula either). Numbers stay numbers."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_IN_SPREADSHEETS.sub("", value)
+    if value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -4,7 +4,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils.translation import override
 
 logger = logging.getLogger(__name__)
@@ -27,14 +28,22 @@ def contact_address() -> str:
     )
 
 
+def render_text(template_name: str, context: dict) -> str:
+    """A plain-text template rendered without HTML escaping: a display name such as
+    « O'Neil & co » reads as typed, not « O&#x27;Neil &amp; co ». Plain text is never
+    read as HTML, so there is nothing to escape (an HTML part, if one is ever added,
+    goes through the usual escaping templates)."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def send(template: str, *, to: str, context: dict) -> None:
     """Send `template`_subject.txt / `template`_message.txt to one address.
 
     Never raises: the action it reports is already committed; the log says it failed
     (without the address: no personal data in logs)."""
     with override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_message.txt", context)
+        subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+        body = render_text(f"{template}_message.txt", context)
     try:
         send_mail(subject, body, None, [to])
     except Exception:

@@ -48,10 +48,16 @@ class DashboardFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=29)
         if "start" in self.errors or "end" in self.errors:
             return data
+        for name in ("start", "end"):
+            # Days around the period are computed: year 1 or 9999 would overflow.
+            if data.get(name) and not 1900 <= data[name].year <= 2200:
+                self.add_error(name, _("Choose a date between 1900 and 2200."))
+        if "start" in self.errors or "end" in self.errors:
+            return data
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=29)
         if start > end:
             self.add_error("end", _("The end of the period must come after its start."))
         elif (end - start).days > MAX_PERIOD_DAYS:

@@ -231,14 +231,15 @@ def thread_page(
 
     target = None
     if focus:
-        try:
+        # An id that cannot be a row's ("²", forty digits) is no comment: no query (a
+        # number past the database's integers raised).
+        focus = str(focus)
+        if focus.isascii() and focus.isdigit() and len(focus) < 19:
             target = (
                 Comment.objects.filter(visible, consultation=consultation, pk=int(focus))
                 .only("pk", "root_id", "path", "parent_id")
                 .first()
             )
-        except (TypeError, ValueError):
-            target = None
         if target is None:
             errors.append(
                 _("This comment is not (or no longer) visible: here is the whole discussion.")

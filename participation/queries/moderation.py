@@ -29,6 +29,12 @@ QUEUE_ALL = "tout"
 QUEUES = (QUEUE_PENDING, QUEUE_REPORTED, QUEUE_APPEALS, QUEUE_ALL)
 
 
+def is_id(value: str) -> bool:
+    """A row id as typed in an address or a form: ASCII digits ("²" is a digit to
+    str.isdigit, not to int) that fit a database integer (a longer one overflowed)."""
+    return value.isascii() and value.isdigit() and len(value) < 19
+
+
 @dataclass
 class Filters:
     consultation: int | None = None
@@ -42,7 +48,7 @@ class Filters:
     def from_query(cls, query) -> "Filters":
         def number(name):
             value = (query.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return int(value) if is_id(value) else None
 
         state = query.get("etat", "")
         return cls(
@@ -88,6 +94,8 @@ def _filtered(queryset, filters: Filters, prefix=""):
             day = datetime.fromisoformat(filters.since).date()
         except ValueError:
             day = None
+        if day and not 1900 <= day.year <= 2200:  # year 1 in UTC would overflow
+            day = None
         if day:
             start = timezone.make_aware(datetime.combine(day, time.min))
             queryset = queryset.filter(**{f"{prefix}created_at__gte": start})
@@ -97,10 +105,8 @@ def _filtered(queryset, filters: Filters, prefix=""):
 
 
 def _cursor_values(token: str) -> list[int]:
-    try:
-        return [int(part) for part in token.split(".") if part]
-    except ValueError:
-        return []
+    parts = [part for part in token.split(".") if part]
+    return [int(part) for part in parts] if all(is_id(part) for part in parts) else []
 
 
 def _comment_rows(queryset):

@@ -6,11 +6,15 @@ about the visitor — no cookie, no IP address, no user agent, no identifier —
 measure needs no consent (CNIL, exemption for audience measurement).
 """
 
+import hashlib
+import hmac
 import logging
 import re
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
@@ -18,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.services.mail import render_text
 from participation import permissions, ratelimits
 from participation.models import (
     Ballot,
@@ -80,8 +85,31 @@ def record_share(request, page, network: str) -> bool:
         raise ValidationError(_("Unknown network."), code="unknown_network")
     if is_bot(request):
         return False
-    _bump(ShareCount, page_id=page.pk, day=timezone.localdate(), network=network)
+    today = timezone.localdate()
+    if not _first_share_today(request, page, network, today):
+        return False
+    _bump(ShareCount, page_id=page.pk, day=today, network=network)
     return True
+
+
+def _first_share_today(request, page, network: str, today) -> bool:
+    """True the first time today this visitor follows this page's link to this network:
+    reloading the share link, or clicking it twice, counts once. The visitor is a
+    keyed hash of their account, or of their address and browser, with the day: it is
+    kept in the cache until the day ends and cannot be turned back into an address
+    (no cookie is set, nothing personal is stored)."""
+    if request.user.is_authenticated:
+        who = f"user:{request.user.pk}"
+    else:
+        who = f"{request.META.get('REMOTE_ADDR', '')}|{request.headers.get('User-Agent', '')}"
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"share:{today.isoformat()}:{page.pk}:{network}:{who}".encode(),
+        hashlib.sha256,
+    ).hexdigest()[:32]
+    tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    seconds = max(60, int((tomorrow - timezone.now()).total_seconds()) + 60)
+    return shared_cache.add(f"tribune:share:{digest}", 1, timeout=seconds)
 
 
 # --- Daily figures --------------------------------------------------------------------
@@ -368,7 +396,6 @@ def publish_results(*, user, consultation) -> int:
 def notify_followers(consultation, follow_ids) -> int:
     """One e-mail per follower, each marked as told so a second publish sends nothing."""
     from django.core.mail import send_mail
-    from django.template.loader import render_to_string
     from django.utils import translation
 
     sent = 0
@@ -380,8 +407,8 @@ def notify_followers(consultation, follow_ids) -> int:
     for follow in follows.iterator():
         with translation.override(settings.LANGUAGE_CODE):
             context = {"consultation": consultation, "url": url, "user": follow.user, "site": site}
-            subject = render_to_string("participation/community/email/results_subject.txt", context)
-            body = render_to_string("participation/community/email/results_message.txt", context)
+            subject = render_text("participation/community/email/results_subject.txt", context)
+            body = render_text("participation/community/email/results_message.txt", context)
         try:
             send_mail(" ".join(subject.split()), body, None, [follow.user.email])
         except Exception:
@@ -394,6 +421,10 @@ def notify_followers(consultation, follow_ids) -> int:
 
 
 # --- Objectives -----------------------------------------------------------------------
+
+
+# What Objective.target holds (10 digits, one after the point).
+MAX_OBJECTIVE = 10**9
 
 
 def set_objectives(*, user, consultation, targets: dict) -> list:
@@ -412,9 +443,15 @@ def set_objectives(*, user, consultation, targets: dict) -> list:
         if raw in (None, ""):
             continue
         try:
-            value = Decimal(str(raw).replace(",", ".").strip())
+            value = Decimal(str(raw).replace(",", ".").replace(" ", "").strip())
         except InvalidOperation:
             errors[metric] = _("Enter a number.")
+            continue
+        if not value.is_finite():  # "NaN", "Infinity": numbers to Python, not to people
+            errors[metric] = _("Enter a number.")
+            continue
+        if value >= MAX_OBJECTIVE:
+            errors[metric] = _("Enter a number below one billion.")
             continue
         if value < 0 or (metric.endswith("_percent") and value > 100):
             errors[metric] = (

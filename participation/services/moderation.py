@@ -243,6 +243,11 @@ def _answer_logged(comment, answer) -> bool:
     )
 
 
+# Ten years: past that a ban is permanent in all but name, and a date beyond year 9999
+# cannot be computed at all.
+MAX_BAN_DAYS = 3650
+
+
 def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) -> Ban:
     """Bar a person from commenting, replying, supporting, voting and reporting, for
     `days` or for good; optionally hide every comment of theirs in the same action."""
@@ -258,6 +263,12 @@ def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) 
         if not days or days < 1:
             raise ValidationError(
                 _("Give the length of the ban in days, or choose a permanent ban."),
+                code="duration",
+            )
+        if days > MAX_BAN_DAYS:
+            raise ValidationError(
+                _("A ban lasts at most %(days)s days: choose a permanent ban for longer.")
+                % {"days": MAX_BAN_DAYS},
                 code="duration",
             )
     ends_at = None if permanent else timezone.now() + timedelta(days=days)

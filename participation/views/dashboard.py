@@ -312,6 +312,8 @@ def editorial_calendar(request):
     today = timezone.localdate()
     try:
         year, month = (int(part) for part in request.GET.get("mois", "").split("-"))
+        if not 1900 <= year <= 2200:  # the links to the months around would overflow
+            raise ValueError(year)
         first = date(year, month, 1)
         status = 200
     except ValueError:

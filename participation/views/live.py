@@ -31,9 +31,9 @@ def parse_cursor(value: str):
     """("id", n) for a journal cursor, ("time", datetime) for the page's first cursor
     ("t" + milliseconds since the epoch, written when the page was rendered)."""
     value = (value or "").strip()
-    if value.isdigit() and len(value) < 19:
+    if value.isascii() and value.isdigit() and len(value) < 19:
         return "id", int(value)
-    if value.startswith("t") and value[1:].isdigit() and len(value) < 16:
+    if value.startswith("t") and value[1:].isascii() and value[1:].isdigit() and len(value) < 16:
         return "time", datetime.fromtimestamp(int(value[1:]) / 1000, tz=UTC)
     return None
 

@@ -24,9 +24,10 @@ def my_moderation(request):
     """Every decision about the person's comments, why, and the appeal form."""
     errors, status = {}, 200
     if request.method == "POST":
+        chosen = request.POST.get("decision", "")
         decision = get_object_or_404(
             ModerationDecision.objects.select_related("comment"),
-            pk=request.POST.get("decision") or 0,
+            pk=int(chosen) if queries.is_id(chosen) else 0,
             author=request.user,
         )
         try:

@@ -55,7 +55,8 @@ def _require_moderator(request):
 def _next(request) -> str:
     """The page to go back to, when it is one of this site's (else "")."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: a bare word would be taken by redirect() for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -124,7 +125,7 @@ def act(request, pk):
 @require_POST
 def bulk(request):
     _require_moderator(request)
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = [int(value) for value in request.POST.getlist("ids") if queries.is_id(value)]
     if not ids:
         messages.error(request, _("Select at least one comment."))
         return _back(request)
@@ -204,6 +205,9 @@ def ban(request, pk):
     """Ban the author of comment `pk` (no person's id in the address)."""
     _require_moderator(request)
     comment = get_object_or_404(Comment.objects.select_related("author"), pk=pk)
+    # The page names the author: a moderator limited to some consultations sees it only
+    # for comments in those (banning itself is for moderators of every consultation).
+    permissions.require(request.user, permissions.MODERATE, comment)
     errors = []
     if comment.author is None:
         messages.error(request, _("This comment's author has deleted their account."))
@@ -231,6 +235,7 @@ def ban(request, pk):
             "errors": errors,
             "values": request.POST,
             "next": request.GET.get("next", ""),
+            "max_days": services.MAX_BAN_DAYS,
         },
         status=400 if errors else 200,
     )
@@ -334,7 +339,7 @@ def alerts_seen(request):
     newest = request.POST.get("jusqua", "")
     try:
         count = services.mark_all_alerts_seen(
-            moderator=request.user, up_to=int(newest) if newest.isdigit() else None
+            moderator=request.user, up_to=int(newest) if queries.is_id(newest) else None
         )
     except PermissionDenied as error:
         _refusal(request, error)
@@ -365,7 +370,7 @@ def bans(request):
     if status not in queries.BAN_FILTERS:
         status = queries.BANS_ALL
     author = request.GET.get("auteur", "")
-    author = int(author) if author.isdigit() else None
+    author = int(author) if queries.is_id(author) else None
     page = queries.bans_page(status, author=author, cursor=request.GET.get("apres", ""))
     query = request.GET.copy()
     query.pop("apres", None)
