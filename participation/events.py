@@ -8,7 +8,7 @@ else goes to the moderators' audience. docs/live-protocol.md describes every typ
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 
 from asgiref.sync import async_to_sync
@@ -32,6 +32,9 @@ class Event:
     consultation_id: int
     data: dict = field(default_factory=dict)
     audience: str = PUBLIC
+    # A comment whose public HTML the event carries, rendered once in publish() (after
+    # the commit, outside the service's transaction) for every reader alike.
+    comment: object = field(default=None, compare=False, repr=False)
 
 
 def consultation_group(consultation_id: int) -> str:
@@ -49,6 +52,8 @@ def publish(event: Event) -> None:
     write it reports has already committed, and readers recover what they missed
     through the catch-up endpoint."""
     layer = get_channel_layer()
+    if event.comment is not None:
+        event = replace(event, data={**event.data, "html": public_html(event.comment)})
     payload = {"type": event.type, "consultation": event.consultation_id, **event.data}
     cursor = journal(event) if event.audience == PUBLIC else None
     if layer is None:
@@ -77,6 +82,36 @@ def publish(event: Event) -> None:
         )
     else:
         breaker.succeeded()
+
+
+def public_html(comment) -> str:
+    """The comment as every reader's page inserts it (comment_cards.public_item_html):
+    rendered once per event, in the site's language and time zone, whoever triggered
+    it. An empty string if it cannot be rendered: the page then leaves the comment to
+    its next catch-up, which renders what the journal lacks."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    # Deferred like the journal's imports: services import this module, and the cards
+    # import the models and permissions that services use.
+    from participation.templatetags import comment_cards
+
+    try:
+        with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+            return str(comment_cards.public_item_html(comment, institution=_institution(comment)))
+    except Exception:
+        logger.warning("public rendering of comment %s failed", comment.pk, exc_info=True)
+        return ""
+
+
+def _institution(comment) -> str:
+    """The institution an official answer speaks for (the site's branding)."""
+    if not comment.is_official:
+        return ""
+    from cms.models import BrandingSettings  # Wagtail's models: loaded once an answer needs it
+
+    site = comment.consultation.get_site()
+    return BrandingSettings.for_site(site).institution_name if site else ""
 
 
 async def _send(layer, group, message) -> None:
@@ -216,7 +251,14 @@ def _comment_public_data(comment) -> dict:
 
 def comment_created(comment) -> list[Event]:
     if comment.is_published:
-        return [Event("comment.created", comment.consultation_id, _comment_public_data(comment))]
+        return [
+            Event(
+                "comment.created",
+                comment.consultation_id,
+                _comment_public_data(comment),
+                comment=comment,
+            )
+        ]
     # Pending (a priori moderation): only the moderators hear of it, without its text.
     return [
         Event(
@@ -230,7 +272,14 @@ def comment_created(comment) -> list[Event]:
 
 def comment_edited(comment, *, was_published: bool) -> list[Event]:
     if comment.is_published:
-        return [Event("comment.edited", comment.consultation_id, _comment_public_data(comment))]
+        return [
+            Event(
+                "comment.edited",
+                comment.consultation_id,
+                _comment_public_data(comment),
+                comment=comment,
+            )
+        ]
     found = []
     if was_published:
         # Back to pre-moderation: public pages drop it, without learning the new text.
