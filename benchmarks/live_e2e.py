@@ -15,14 +15,17 @@ cookie on the socket and on HTTP) — and do what static/js/live.js does:
   every reader has the same one: the journal's state when the round starts, as after a
   restart when every page reconnects at once);
 - on each `comment.created` frame, whatever HTTP the page would send for it: none when
-  the frame carries the comment's HTML; a catch-up request when it does not.
+  the frame carries the comment's HTML; a catch-up request when it does not;
+- when the server lets it go (a reader that fell behind, code 4408) or the socket
+  fails: reconnect after a backoff with jitter (1 s doubling), then catch up from the
+  last cursor seen — those requests count as requests per comment too.
 
 Meanwhile the script posts comments through participation.services at `--rate` per
 second for `--seconds`. Printed per round: frame latency p50/p95/p99 (from just before
 the service call to the frame's arrival), visible latency (to the comment's HTML in the
 reader's hands: the frame itself, or the catch-up answer that brought it), comments
-lost (never in a reader's hands after a 15 s grace), HTTP requests per comment per
-reader (sent because of frames, not counting the one at connection), the connection
+lost (never in a reader's hands 15 s after the last one was posted), HTTP requests per
+comment per reader (all but the first catch-up at connection), reconnections, the connection
 catch-ups' p95, the mean frame size, and the machine's load average. Readers run in
 `--reader-processes` processes on the same machine: their work competes with the
 servers for the CPUs, so the figures are an upper bound. Last line: every round.
@@ -70,6 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.production import database_url, gunicorn, server_environment, uvicorn
 
 BODY = "direct "  # comments posted by this script: "direct <number>"
+GRACE_S = 15  # after the last comment, how long readers may take to have them all
 
 
 def prepare(signed_in: int):
@@ -82,6 +86,10 @@ def prepare(signed_in: int):
     from accounts import roles
     from tests import factories
 
+    # Throw-away accounts: hashing their passwords as production does (hundreds of
+    # milliseconds each) would spend minutes before the first round. Sessions do not
+    # depend on the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.create_groups()
     _home, index, _news = factories.build_site()
     consultation = factories.consultation(index, title="Direct")
@@ -122,9 +130,10 @@ async def http_get(base: str, path: str, cookie: str | None) -> tuple[int, bytes
 
 
 def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, expected, ready, go,
-                   results):  # fmt: skip
+                   posted, results):  # fmt: skip
     """`count` readers in this process; sends back what each saw and sent."""
     import gc
+    import random
 
     import websockets
 
@@ -137,49 +146,70 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
         stats["requests"].append((started, time.time(), status))
         return json.loads(body) if status == 200 else {"events": []}
 
+    def take(stats, events, at, from_frame):
+        """Comments of this script in `events` (a frame's, or a catch-up's)."""
+        wanted = []
+        for event in events:
+            body = event.get("body") or ""
+            if isinstance(event.get("cursor"), int):
+                stats["cursor"] = max(stats["cursor"], event["cursor"])
+            if event.get("type") != "comment.created" or not body.startswith(BODY):
+                continue
+            n = int(body.split()[1])
+            if from_frame:
+                stats["frames"].append((n, at))
+            if event.get("html"):
+                stats["visible"].setdefault(n, at)
+            elif from_frame:
+                wanted.append(event["cursor"] - 1)
+        return wanted
+
     async def one(number, cookie, opened, seen):
-        stats = {"frames": [], "visible": {}, "requests": [], "bytes": 0, "connect_ms": None}
+        stats = {"frames": [], "visible": {}, "requests": [], "bytes": 0, "connect_ms": None,
+                 "cursor": 0, "reconnections": 0}  # fmt: skip
         seen.append(stats)
         headers = [("Cookie", cookie)] if cookie else []
-        try:
-            async with websockets.connect(
-                ws_url,
-                origin=origin,
-                additional_headers=headers,
-                compression=None,
-                open_timeout=120,
-                ping_interval=None,
-                max_size=2**22,
-            ) as socket_:
-                # What live.js does when the socket opens: catch up from its cursor.
-                started = time.time()
-                await catch_up(cookie, cursor, stats)
-                stats["connect_ms"] = (time.time() - started) * 1000
-                stats["requests"].clear()  # counted apart: not caused by a frame
-                opened.append(number)
-                while len(stats["visible"]) < expected:
-                    frame = await socket_.recv()
-                    now = time.time()
-                    stats["bytes"] += len(frame)
-                    message = json.loads(frame)
-                    for event in message.get("events", [message]):
-                        body = event.get("body") or ""
-                        if event.get("type") != "comment.created" or not body.startswith(BODY):
-                            continue
-                        n = int(body.split()[1])
-                        stats["frames"].append((n, now))
-                        if event.get("html"):
-                            stats["visible"].setdefault(n, now)
-                        else:
-                            # The page without HTML in the frame: ask for it.
-                            answer = await catch_up(cookie, event["cursor"] - 1, stats)
-                            got = time.time()
-                            for each in answer.get("events", []):
-                                text = each.get("body") or ""
-                                if each.get("html") and text.startswith(BODY):
-                                    stats["visible"].setdefault(int(text.split()[1]), got)
-        except (websockets.ConnectionClosed, asyncio.CancelledError, OSError):
-            return
+        after, first, delay = cursor, True, 1.0
+        while len(stats["visible"]) < expected:
+            try:
+                async with websockets.connect(
+                    ws_url,
+                    origin=origin,
+                    additional_headers=headers,
+                    compression=None,
+                    open_timeout=120,
+                    ping_interval=None,
+                    max_size=2**22,
+                ) as socket_:
+                    # What live.js does when the socket opens: catch up from its cursor.
+                    started = time.time()
+                    answer = await catch_up(cookie, after, stats)
+                    take(stats, answer.get("events", []), time.time(), False)
+                    if first:
+                        first = False
+                        stats["connect_ms"] = (time.time() - started) * 1000
+                        stats["requests"].clear()  # counted apart: not caused by a frame
+                        opened.append(number)
+                    delay = 1.0
+                    while len(stats["visible"]) < expected:
+                        frame = await socket_.recv()
+                        now = time.time()
+                        stats["bytes"] += len(frame)
+                        message = json.loads(frame)
+                        for missing in take(stats, message.get("events", [message]), now, True):
+                            # A frame without HTML: the page asks for the comment.
+                            answer = await catch_up(cookie, missing, stats)
+                            take(stats, answer.get("events", []), time.time(), False)
+                    return
+            except asyncio.CancelledError:
+                return
+            except (websockets.ConnectionClosed, OSError):
+                # Let go (a reader that fell behind) or refused: like the page, come
+                # back after a backoff with jitter and catch up from the last cursor.
+                stats["reconnections"] += 1
+                after = str(stats["cursor"]) if stats["cursor"] else after
+                await asyncio.sleep(delay / 2 + random.random() * delay / 2)
+                delay = min(delay * 2, 30.0)
 
     async def main():
         opened, seen, tasks = [], [], []
@@ -192,8 +222,10 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
         while len(opened) < count and time.time() < deadline:
             await asyncio.sleep(0.05)
         ready.set()
-        await asyncio.get_running_loop().run_in_executor(None, go.wait)
-        _done, pending = await asyncio.wait(tasks, timeout=args.seconds + 15)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, go.wait)
+        await loop.run_in_executor(None, posted.wait)
+        _done, pending = await asyncio.wait(tasks, timeout=GRACE_S)
         for task in pending:
             task.cancel()
         return len(opened), seen
@@ -224,7 +256,7 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
     comments = int(args.seconds * args.rate)
     cursor = last_cursor(consultation)
     context = multiprocessing.get_context("fork")
-    results, go = context.Queue(), context.Event()
+    results, go, posted = context.Queue(), context.Event(), context.Event()
     workers, readies = [], []
     share = [readers // args.reader_processes] * args.reader_processes
     share[0] += readers - sum(share)
@@ -238,7 +270,7 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
         worker = context.Process(
             target=reader_process,
             args=(ws_url, http.url, catch_up_path, cursor, mine, count, comments, ready, go,
-                  results),
+                  posted, results),
         )  # fmt: skip
         worker.start()
         workers.append(worker)
@@ -259,6 +291,7 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
             author=authors[n % len(authors)], consultation=consultation, body=f"{BODY}{n}"
         )
     posting_s = time.monotonic() - start
+    posted.set()
     opened, seen = 0, []
     for _worker in workers:
         opened_here, seen_here = results.get(timeout=300)
@@ -272,6 +305,7 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
     requests = sum(len(each["requests"]) for each in seen)
     connect_ms = [each["connect_ms"] for each in seen if each["connect_ms"] is not None]
     frames = sum(len(each["frames"]) for each in seen)
+    reconnections = sum(each["reconnections"] for each in seen)
     expected = readers * comments
 
     def pct(values, p):
@@ -294,6 +328,8 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
         "lost": expected - len(visible_ms),
         "requests_per_comment_per_reader": round(requests / expected, 4) if expected else None,
         "connect_catch_up_p95_ms": pct(connect_ms, 95),
+        "frames_received": frames,
+        "reconnections": reconnections,
         "mean_frame_bytes": round(sum(each["bytes"] for each in seen) / frames) if frames else 0,
         "posting_s": round(posting_s, 2),
         "load_average": [round(value, 2) for value in load],

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e.conftest import assert_no_axe_violations
+from tests.e2e.test_visual import SCREENSHOTS
 
 BIKE_PLAN = "/consultations/plan-velo-2027/"
 DRAFT = "Je rédige tranquillement mon avis sur les pistes…"
@@ -250,5 +251,12 @@ def test_a_live_comment_costs_readers_no_request_and_each_sees_their_own_tools(
     assert not [url for url in requests["visitor"] if "/direct/" in url], requests["visitor"]
     assert_no_axe_violations(second_page)
     assert_no_axe_violations(page)
+    # To look at: the settled cards, as the author and as another reader, 1280 and 320 px.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    mine.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "live-comment-author-1280.png")
+    second_page.set_viewport_size({"width": 320, "height": 800})
+    card(second_page, "Corrigé depuis ma page.").scroll_into_view_if_needed()
+    second_page.screenshot(path=SCREENSHOTS / "live-comment-reader-320.png")
     visitor_context.close()
     banned_context.close()
