@@ -55,14 +55,18 @@ def publish(event: Event) -> None:
     if event.comment is not None:
         event = replace(event, data={**event.data, "html": public_html(event.comment)})
     payload = {"type": event.type, "consultation": event.consultation_id, **event.data}
-    cursor = journal(event) if event.audience == PUBLIC else None
+    cursor, previous = journal(event) if event.audience == PUBLIC else (None, None)
     if layer is None:
         return
     message = {"type": "event.broadcast", "event": payload}
     if cursor is not None:
-        # Serialised here, once, rather than by each of the thousand consumers.
+        # Serialised here, once, rather than by each of the thousand consumers. `prev`
+        # (the consultation's previous journal row) lets a page see that a frame never
+        # reached it (a broadcast skipped while Redis was out) and catch up at once.
         message["cursor"] = cursor
-        message["text"] = json.dumps({**payload, "cursor": cursor}, separators=(",", ":"))
+        message["text"] = json.dumps(
+            {**payload, "cursor": cursor, "prev": previous}, separators=(",", ":")
+        )
     breaker = breaker_for(BROADCASTS)
     if not breaker.allows():
         # Redis was out a moment ago: the write does not wait for it again. Readers were
@@ -134,9 +138,11 @@ def coalescing_key(payload: dict) -> str:
     return f"{payload['type']}:{payload.get(field_name)}"
 
 
-def journal(event: Event) -> int | None:
-    """Write the event to the journal and return its cursor, or None when the journal
-    cannot be written (the broadcast goes out anyway, without a cursor)."""
+def journal(event: Event) -> tuple[int | None, int | None]:
+    """Write the event to the journal; return its cursor and the cursor of the
+    consultation's previous public row that is not a latest-only figure (None when
+    none), or (None, None) when the journal cannot be written (the broadcast goes out
+    anyway, without a cursor)."""
     from datetime import timedelta
 
     from django.conf import settings
@@ -158,6 +164,19 @@ def journal(event: Event) -> int | None:
                 data=event.data,
                 key=key,
             )
+            # The chain leaves out figures that only matter at their latest value: a
+            # reader gets only the newest of a burst of them, and older rows are deleted.
+            previous = (
+                LiveEvent.objects.filter(
+                    consultation_id=event.consultation_id,
+                    audience=event.audience,
+                    key="",
+                    pk__lt=row.pk,
+                )
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
             if row.pk % PRUNE_EVERY == 0:
                 hours = settings.TRIBUNE_LIVE_JOURNAL_HOURS
                 LiveEvent.objects.filter(
@@ -165,8 +184,8 @@ def journal(event: Event) -> int | None:
                 ).delete()
     except Exception:
         logger.warning("journal of %s failed", event.type, exc_info=True)
-        return None
-    return row.pk
+        return None, None
+    return row.pk, previous
 
 
 def comment_state_changed(comment, *, was_published: bool) -> list[Event]:

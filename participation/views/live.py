@@ -125,7 +125,7 @@ def _shared_answer(consultation, cursor, raw_after: str) -> dict:
     _visible_html(consultation, found)
     polls = {event["poll"] for event in found if event["type"] == "poll.results"}
     shared = {
-        "cursor": str(rows[-1][0]) if rows else raw_after,
+        "cursor": str(rows[-1][0]) if rows else _same_place(kind, raw_after, last),
         "more": more,
         "events": found,
         "polls": _polls(AnonymousUser(), consultation, polls),
@@ -133,6 +133,15 @@ def _shared_answer(consultation, cursor, raw_after: str) -> dict:
     }
     cache.set(key, shared, CATCH_UP_CACHE_SECONDS)
     return shared
+
+
+def _same_place(kind: str, raw_after: str, last: int | None) -> str:
+    """Nothing after the cursor: the same place, as a journal id when it was a moment
+    (every row is older than it, so after the last one; after 0 when there is none).
+    With a journal id the page can tell, from a frame's `prev`, that it missed one."""
+    if kind == "time":
+        return str(last or 0)
+    return raw_after
 
 
 @never_cache

@@ -19,6 +19,9 @@ const BACKOFF_MAX_MS = 30000;
 const PING_MS = 25000;
 const CATCH_UP_DELAY_MS = 150; // gathers the needs of one burst into one request
 const ANNOUNCE_DELAY_MS = 1500;
+// A frame whose `prev` this page has not seen: wait this long for it (frames from two
+// server processes may cross) before catching up what was missed.
+const GAP_WAIT_MS = 1000;
 
 const root = document.getElementById("live");
 if (root) start(root);
@@ -53,6 +56,7 @@ function start(root) {
     status: text.status,
     closedShown: text.status === "closed",
     lastFrame: Date.now(),
+    seen: new Set(), // cursors received lately, to tell a crossed frame from a lost one
   };
 
   const plural = (one, many, count) =>
@@ -65,6 +69,32 @@ function start(root) {
   function advance(cursor) {
     if (typeof cursor !== "number") return;
     if (isTime(state.cursor) || cursor > Number(state.cursor)) state.cursor = String(cursor);
+  }
+
+  function saw(cursor) {
+    if (typeof cursor !== "number") return;
+    state.seen.add(cursor);
+    if (state.seen.size > 500) {
+      const floor = cursor - 250;
+      for (const old of state.seen) if (old < floor) state.seen.delete(old);
+    }
+  }
+
+  /** A frame says which journal row came before it (`prev`, docs/live-protocol.md):
+   *  when this page never got that one (a broadcast skipped while Redis was out), it
+   *  catches up from where it was — the only request a frame can cause. */
+  function checkGap(event) {
+    const prev = event.prev;
+    if (typeof prev !== "number" || isTime(state.cursor)) return;
+    const from = Number(state.cursor);
+    if (prev <= from || state.seen.has(prev)) return;
+    window.setTimeout(() => {
+      if (state.seen.has(prev)) return; // it came after all, crossed with this one
+      if (state.catchFrom === null || from < Number(state.catchFrom)) {
+        state.catchFrom = String(from);
+      }
+      scheduleCatchUp();
+    }, GAP_WAIT_MS);
   }
 
   /** A frame that needs this reader's own rendering: fetch from `cursor - 1` on. */
@@ -351,6 +381,8 @@ function start(root) {
   }
 
   function apply(event, fromSocket) {
+    if (fromSocket) checkGap(event);
+    saw(event.cursor);
     switch (event.type) {
       case "comment.created":
         // The frame brings the comment's HTML. Without it (its rendering failed on the

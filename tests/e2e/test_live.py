@@ -253,10 +253,41 @@ def test_a_live_comment_costs_readers_no_request_and_each_sees_their_own_tools(
     assert_no_axe_violations(page)
     # To look at: the settled cards, as the author and as another reader, 1280 and 320 px.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    mine.scroll_into_view_if_needed()
+    card(page, "Corrigé depuis ma page.").scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / "live-comment-author-1280.png")
     second_page.set_viewport_size({"width": 320, "height": 800})
     card(second_page, "Corrigé depuis ma page.").scroll_into_view_if_needed()
     second_page.screenshot(path=SCREENSHOTS / "live-comment-reader-320.png")
     visitor_context.close()
     banned_context.close()
+
+
+def post_while_broadcasts_fail(email, missed, then):
+    """`missed` is saved and journalled while the channel layer is out (its broadcast is
+    skipped: the breaker is open), then `then` is broadcast as usual."""
+    from cms.breaker import breaker_for
+    from participation import events
+
+    breaker = breaker_for(events.BROADCASTS)
+    breaker.failed(ConnectionError("Redis stopped for the test"))
+    try:
+        post_from_elsewhere(email, missed)
+    finally:
+        breaker.reset()
+    post_from_elsewhere(email, then)
+
+
+def test_a_page_that_missed_a_frame_catches_up_when_the_next_one_arrives(page, live_site):
+    author_email, _name = live_site.run(new_person)
+    with page.expect_response(lambda response: "/direct/?after=" in response.url):
+        page.goto(live_site.url(BIKE_PLAN))
+    requests = counting_requests(page)
+    live_site.run(post_while_broadcasts_fail, author_email, "Jamais diffusé.", "Diffusé ensuite.")
+    show = page.get_by_role("button", name="2 nouveaux commentaires — afficher")
+    expect(show).to_be_visible()
+    # One request, for the gap: the frame that arrived named a row this page never got.
+    assert [url for url in requests if "/direct/" in url] == [requests[0]], requests
+    assert len(requests) == 1
+    show.click()
+    expect(card(page, "Jamais diffusé.")).to_be_visible()
+    expect(card(page, "Diffusé ensuite.")).to_be_visible()

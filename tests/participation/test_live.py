@@ -188,6 +188,7 @@ def test_each_action_reaches_readers_as_documented_without_private_data(
         "id": comment.pk,
         "supports": 1,
         "cursor": supports["cursor"],
+        "prev": second["cursor"],
     }
     assert edited["body"] == "Plus de pistes !"
     # The reply had no replies of its own: hidden, it leaves the page without a trace.
@@ -198,11 +199,22 @@ def test_each_action_reaches_readers_as_documented_without_private_data(
         "parent": comment.pk,
         "placeholder": "",
         "cursor": removed["cursor"],
+        "prev": edited["cursor"],
     }
     assert deleted["id"] == comment.pk
-    # Cursors follow the journal, in order.
+    # Cursors follow the journal, in order; each frame names the consultation's previous
+    # row (figures that only matter at their latest value left out), so a page notices
+    # a frame it never got.
     cursors = [message["cursor"] for message in received]
     assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+    assert [message["prev"] for message in received] == [
+        None,
+        first["cursor"],
+        second["cursor"],
+        second["cursor"],  # not the supports' row: a newer count replaces it
+        edited["cursor"],
+        removed["cursor"],
+    ]
     everything = "".join(raw)
     for private in (citizen.email, agent.email, "D'accord.".replace("'", "\\u0027")):
         assert private not in everything
@@ -362,6 +374,7 @@ def test_poll_results_follow_the_polls_visibility(application, users, consultati
         "poll": after_voting.pk,
         "participants": 1,
         "cursor": hidden_results["cursor"],
+        "prev": None,
     }
     assert users["citizen"].display_name not in "".join(raw)
 
