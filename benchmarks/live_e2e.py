@@ -16,6 +16,8 @@ cookie on the socket and on HTTP) — and do what static/js/live.js does:
   restart when every page reconnects at once);
 - on each `comment.created` frame, whatever HTTP the page would send for it: none when
   the frame carries the comment's HTML; a catch-up request when it does not;
+- on a frame whose `prev` it never received (a broadcast skipped while the channel
+  layer was out): after 1 s, a catch-up from its cursor;
 - when the server lets it go (a reader that fell behind, code 4408) or the socket
   fails: reconnect after a backoff with jitter (1 s doubling), then catch up from the
   last cursor seen — those requests count as requests per comment too.
@@ -151,7 +153,16 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
         wanted = []
         for event in events:
             body = event.get("body") or ""
+            prev = event.get("prev")
+            if (
+                from_frame
+                and isinstance(prev, int)
+                and prev > stats["cursor"]
+                and prev not in stats["seen"]
+            ):
+                stats["gaps"].append((prev, stats["cursor"]))
             if isinstance(event.get("cursor"), int):
+                stats["seen"].add(event["cursor"])
                 stats["cursor"] = max(stats["cursor"], event["cursor"])
             if event.get("type") != "comment.created" or not body.startswith(BODY):
                 continue
@@ -164,9 +175,20 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
                 wanted.append(event["cursor"] - 1)
         return wanted
 
+    background = set()  # gap catch-ups under way
+
+    async def fill_gap(cookie, stats, prev, since):
+        """As live.js: a frame named a row never received; wait for a crossed frame,
+        then catch up from where the reader was."""
+        await asyncio.sleep(1.0)
+        if prev in stats["seen"]:
+            return
+        answer = await catch_up(cookie, since, stats)
+        take(stats, answer.get("events", []), time.time(), False)
+
     async def one(number, cookie, opened, seen):
         stats = {"frames": [], "visible": {}, "requests": [], "bytes": 0, "connect_ms": None,
-                 "cursor": 0, "reconnections": 0}  # fmt: skip
+                 "cursor": 0, "reconnections": 0, "seen": set(), "gaps": []}  # fmt: skip
         seen.append(stats)
         headers = [("Cookie", cookie)] if cookie else []
         after, first, delay = cursor, True, 1.0
@@ -185,6 +207,8 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
                     started = time.time()
                     answer = await catch_up(cookie, after, stats)
                     take(stats, answer.get("events", []), time.time(), False)
+                    if str(answer.get("cursor", "")).isdigit():
+                        stats["cursor"] = max(stats["cursor"], int(answer["cursor"]))
                     if first:
                         first = False
                         stats["connect_ms"] = (time.time() - started) * 1000
@@ -200,6 +224,11 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
                             # A frame without HTML: the page asks for the comment.
                             answer = await catch_up(cookie, missing, stats)
                             take(stats, answer.get("events", []), time.time(), False)
+                        while stats["gaps"]:
+                            prev, since = stats["gaps"].pop()
+                            task = asyncio.create_task(fill_gap(cookie, stats, prev, since))
+                            background.add(task)
+                            task.add_done_callback(background.discard)
                     return
             except asyncio.CancelledError:
                 return
@@ -226,8 +255,10 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
         await loop.run_in_executor(None, go.wait)
         await loop.run_in_executor(None, posted.wait)
         _done, pending = await asyncio.wait(tasks, timeout=GRACE_S)
-        for task in pending:
+        for task in [*pending, *background]:
             task.cancel()
+        for stats in seen:
+            del stats["seen"], stats["gaps"]  # not sent back
         return len(opened), seen
 
     results.put(asyncio.run(main()))
