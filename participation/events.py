@@ -8,7 +8,7 @@ else goes to the moderators' audience. docs/live-protocol.md describes every typ
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 
 from asgiref.sync import async_to_sync
@@ -32,6 +32,9 @@ class Event:
     consultation_id: int
     data: dict = field(default_factory=dict)
     audience: str = PUBLIC
+    # A comment whose public HTML the event carries, rendered once in publish() (after
+    # the commit, outside the service's transaction) for every reader alike.
+    comment: object = field(default=None, compare=False, repr=False)
 
 
 def consultation_group(consultation_id: int) -> str:
@@ -49,15 +52,21 @@ def publish(event: Event) -> None:
     write it reports has already committed, and readers recover what they missed
     through the catch-up endpoint."""
     layer = get_channel_layer()
+    if event.comment is not None:
+        event = replace(event, data={**event.data, "html": public_html(event.comment)})
     payload = {"type": event.type, "consultation": event.consultation_id, **event.data}
-    cursor = journal(event) if event.audience == PUBLIC else None
+    cursor, previous = journal(event) if event.audience == PUBLIC else (None, None)
     if layer is None:
         return
     message = {"type": "event.broadcast", "event": payload}
     if cursor is not None:
-        # Serialised here, once, rather than by each of the thousand consumers.
+        # Serialised here, once, rather than by each of the thousand consumers. `prev`
+        # (the consultation's previous journal row) lets a page see that a frame never
+        # reached it (a broadcast skipped while Redis was out) and catch up at once.
         message["cursor"] = cursor
-        message["text"] = json.dumps({**payload, "cursor": cursor}, separators=(",", ":"))
+        message["text"] = json.dumps(
+            {**payload, "cursor": cursor, "prev": previous}, separators=(",", ":")
+        )
     breaker = breaker_for(BROADCASTS)
     if not breaker.allows():
         # Redis was out a moment ago: the write does not wait for it again. Readers were
@@ -77,6 +86,36 @@ def publish(event: Event) -> None:
         )
     else:
         breaker.succeeded()
+
+
+def public_html(comment) -> str:
+    """The comment as every reader's page inserts it (comment_cards.public_item_html):
+    rendered once per event, in the site's language and time zone, whoever triggered
+    it. An empty string if it cannot be rendered: the page then leaves the comment to
+    its next catch-up, which renders what the journal lacks."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    # Deferred like the journal's imports: services import this module, and the cards
+    # import the models and permissions that services use.
+    from participation.templatetags import comment_cards
+
+    try:
+        with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+            return str(comment_cards.public_item_html(comment, institution=_institution(comment)))
+    except Exception:
+        logger.warning("public rendering of comment %s failed", comment.pk, exc_info=True)
+        return ""
+
+
+def _institution(comment) -> str:
+    """The institution an official answer speaks for (the site's branding)."""
+    if not comment.is_official:
+        return ""
+    from cms.models import BrandingSettings  # Wagtail's models: loaded once an answer needs it
+
+    site = comment.consultation.get_site()
+    return BrandingSettings.for_site(site).institution_name if site else ""
 
 
 async def _send(layer, group, message) -> None:
@@ -99,9 +138,11 @@ def coalescing_key(payload: dict) -> str:
     return f"{payload['type']}:{payload.get(field_name)}"
 
 
-def journal(event: Event) -> int | None:
-    """Write the event to the journal and return its cursor, or None when the journal
-    cannot be written (the broadcast goes out anyway, without a cursor)."""
+def journal(event: Event) -> tuple[int | None, int | None]:
+    """Write the event to the journal; return its cursor and the cursor of the
+    consultation's previous public row that is not a latest-only figure (None when
+    none), or (None, None) when the journal cannot be written (the broadcast goes out
+    anyway, without a cursor)."""
     from datetime import timedelta
 
     from django.conf import settings
@@ -123,6 +164,19 @@ def journal(event: Event) -> int | None:
                 data=event.data,
                 key=key,
             )
+            # The chain leaves out figures that only matter at their latest value: a
+            # reader gets only the newest of a burst of them, and older rows are deleted.
+            previous = (
+                LiveEvent.objects.filter(
+                    consultation_id=event.consultation_id,
+                    audience=event.audience,
+                    key="",
+                    pk__lt=row.pk,
+                )
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
             if row.pk % PRUNE_EVERY == 0:
                 hours = settings.TRIBUNE_LIVE_JOURNAL_HOURS
                 LiveEvent.objects.filter(
@@ -130,8 +184,8 @@ def journal(event: Event) -> int | None:
                 ).delete()
     except Exception:
         logger.warning("journal of %s failed", event.type, exc_info=True)
-        return None
-    return row.pk
+        return None, None
+    return row.pk, previous
 
 
 def comment_state_changed(comment, *, was_published: bool) -> list[Event]:
@@ -216,7 +270,14 @@ def _comment_public_data(comment) -> dict:
 
 def comment_created(comment) -> list[Event]:
     if comment.is_published:
-        return [Event("comment.created", comment.consultation_id, _comment_public_data(comment))]
+        return [
+            Event(
+                "comment.created",
+                comment.consultation_id,
+                _comment_public_data(comment),
+                comment=comment,
+            )
+        ]
     # Pending (a priori moderation): only the moderators hear of it, without its text.
     return [
         Event(
@@ -230,7 +291,14 @@ def comment_created(comment) -> list[Event]:
 
 def comment_edited(comment, *, was_published: bool) -> list[Event]:
     if comment.is_published:
-        return [Event("comment.edited", comment.consultation_id, _comment_public_data(comment))]
+        return [
+            Event(
+                "comment.edited",
+                comment.consultation_id,
+                _comment_public_data(comment),
+                comment=comment,
+            )
+        ]
     found = []
     if was_published:
         # Back to pre-moderation: public pages drop it, without learning the new text.

@@ -523,7 +523,7 @@ def test_a_live_reader_across_the_outage_catches_up_each_comment_once(
         if event["type"] == "comment.created" and event["body"] == f"En direct {marker}"
     ]
     assert len(created) == 1
-    assert f"En direct {marker}" in answer["comments"][str(created[0]["id"])]
+    assert f"En direct {marker}" in created[0]["html"]  # its card, as its frame had it
     again = reader.get(
         f"/participation/consultations/{consultation_id}/direct/?after={answer['cursor']}"
     ).json()

@@ -10,6 +10,7 @@ comes from `comment_text` (escaped, then linked). The rare, person-specific part
 participation/comments/own_tools.html.
 """
 
+import copy
 from html import escape
 
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from participation.models import State
+from participation.queries.live import author_key
 
 _LABELS: dict[str, dict] = {}
 
@@ -189,6 +191,8 @@ def card_html(
 
 
 def _actions(comment, csrf_token, request, edit_form, support_error, words) -> str:
+    if getattr(comment, "live_public", False):
+        return _public_actions(comment, words)
     pk = comment.pk
     parts = []
     if not comment.is_placeholder:
@@ -243,4 +247,82 @@ def item_html(comment, **card) -> SafeString:
     return mark_safe(  # noqa: S308 - built from escaped parts
         f'<li class="comment comment--depth-{int(comment.depth)}" id="commentaire-{pk}"{parent}>'
         f"{card_html(comment, **card)}{inside}</li>"
+    )
+
+
+# --- The public card of live updates --------------------------------------------------
+# A comment.created / comment.edited frame carries the comment's HTML rendered once for
+# every reader (participation.events). Each tool a reader might have is in it, hidden
+# (`hidden` + `data-live-tool`), and static/js/live.js keeps those this reader may use
+# (from the page's reader context) and removes the others: the settled card is the one
+# the server renders for that reader. Forms carry LIVE_CSRF in place of a token; the
+# page puts its own (per-session) token there.
+
+LIVE_CSRF = "live"
+
+
+def _public_actions(comment, words) -> str:
+    from participation.permissions import edit_deadline
+
+    pk = comment.pk
+    count = int(comment.supports_count)
+    # The support form for those who may support; the bare count for the others.
+    so_far = ngettext("support so far", "supports so far", count)
+    support = (
+        f'<form method="post" action="{comment.links["support"]}" data-enhance="support-{pk}" '
+        'class="inline-form" data-live-tool="support" hidden>'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{LIVE_CSRF}">'
+        '<input type="hidden" name="supported" value="1">'
+        f'<button type="submit" id="support-button-{pk}" '
+        'class="button button--small button--support" aria-pressed="false">'
+        f'{words["support"]} <span class="support-count">{count}'
+        f'</span><span class="visually-hidden support-so-far"> {_e(so_far)}</span>'
+        "</button></form>"
+    )
+    if count:
+        text = ngettext("%(counter)s support", "%(counter)s supports", count) % {"counter": count}
+        support += f'<span class="comment__supports" data-live-tool="count">{_e(text)}</span>'
+    support = f'<div class="comment__support" id="support-{pk}">{support}</div>'
+    name = _e(comment.author.display_name) if comment.author_id else words["a_deleted_account"]
+    parts = [
+        support,
+        f'<div class="comment__reply" id="reply-{pk}" data-live-tool="reply" hidden>'
+        f'<a class="comment__tool" href="{comment.links["reply"]}" data-reply="reply-{pk}">'
+        f'{words["reply"]}<span class="visually-hidden"> {words["to"]} {name}</span></a></div>',
+    ]
+    if comment.author_id:
+        comment.may_edit = comment.may_delete = True
+        tools = render_to_string(
+            "participation/comments/own_tools.html",
+            {"comment": comment, "edit_form": None, "csrf_token": LIVE_CSRF},
+        )
+        deadline = edit_deadline(comment).isoformat()
+        parts.append(
+            f'<div class="comment__own" data-live-tool="own" hidden data-edit-until="{deadline}">'
+            f"{tools}</div>"
+        )
+    parts.append(
+        f'<a class="comment__tool comment__report" href="{comment.links["report"]}" '
+        f'data-live-tool="report" hidden>'
+        f'{words["report"]}<span class="visually-hidden"> {words["this_comment"]}</span></a>'
+    )
+    return f'<div class="comment__actions">{"".join(parts)}</div>'
+
+
+def public_item_html(comment, *, institution) -> SafeString:
+    """The comment as every reader receives it live (see above): no reader's tools
+    shown, no token, nothing about who reads. `data-author` is the author's key for
+    this consultation (participation.queries.live.author_key), so the author's page
+    recognises their own comment without learning anyone's account."""
+    # A copy: the caller's object (a view may still render it for its author) keeps
+    # its own flags.
+    comment = copy.copy(comment)
+    comment.live_public = True
+    comment.shown_replies = []
+    comment.hidden_replies = 0
+    html = str(item_html(comment, csrf_token=LIVE_CSRF, institution=institution))
+    key = author_key(comment.author_id, comment.consultation_id) if comment.author_id else ""
+    marker = f'id="commentaire-{comment.pk}"'
+    return mark_safe(  # noqa: S308 - the key is hexadecimal
+        html.replace(marker, f'{marker} data-author="{key}"', 1)
     )

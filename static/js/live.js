@@ -7,20 +7,38 @@
 // It never replaces a form, never moves focus on its own, and never moves what a
 // person is typing: new top-level comments wait behind a button, replies go under
 // their parent, figures change in place.
+// A comment frame carries the comment's HTML, the same for every reader; this file
+// keeps in it the tools this reader may use (their own edit and delete, support,
+// reply, report), from the reader context the page embeds (#reader-context). So a
+// frame costs no request: HTTP is only for gaps (reconnection, polling fallback).
 import { announce } from "./enhance.js";
 
 const POLL_MS = 15000;
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const PING_MS = 25000;
-const CATCH_UP_DELAY_MS = 150; // gathers the frames of one burst into one request
+const CATCH_UP_DELAY_MS = 150; // gathers the needs of one burst into one request
 const ANNOUNCE_DELAY_MS = 1500;
+// A frame whose `prev` this page has not seen: wait this long for it (frames from two
+// server processes may cross) before catching up what was missed.
+const GAP_WAIT_MS = 1000;
 
 const root = document.getElementById("live");
 if (root) start(root);
 
+function readerContext() {
+  const holder = document.getElementById("reader-context");
+  try {
+    return JSON.parse(holder?.textContent || "{}") || {};
+  } catch {
+    return {};
+  }
+}
+
 function start(root) {
   const text = root.dataset;
+  let reader = readerContext();
+  const supported = new Set((reader.supported || []).map(Number));
   const state = {
     cursor: text.cursor, // "t<ms>" (page rendered) or a journal id
     catchFrom: null, // where the next catch-up must start, when a frame asked for one
@@ -38,6 +56,7 @@ function start(root) {
     status: text.status,
     closedShown: text.status === "closed",
     lastFrame: Date.now(),
+    seen: new Set(), // cursors received lately, to tell a crossed frame from a lost one
   };
 
   const plural = (one, many, count) =>
@@ -50,6 +69,32 @@ function start(root) {
   function advance(cursor) {
     if (typeof cursor !== "number") return;
     if (isTime(state.cursor) || cursor > Number(state.cursor)) state.cursor = String(cursor);
+  }
+
+  function saw(cursor) {
+    if (typeof cursor !== "number") return;
+    state.seen.add(cursor);
+    if (state.seen.size > 500) {
+      const floor = cursor - 250;
+      for (const old of state.seen) if (old < floor) state.seen.delete(old);
+    }
+  }
+
+  /** A frame says which journal row came before it (`prev`, docs/live-protocol.md):
+   *  when this page never got that one (a broadcast skipped while Redis was out), it
+   *  catches up from where it was — the only request a frame can cause. */
+  function checkGap(event) {
+    const prev = event.prev;
+    if (typeof prev !== "number" || isTime(state.cursor)) return;
+    const from = Number(state.cursor);
+    if (prev <= from || state.seen.has(prev)) return;
+    window.setTimeout(() => {
+      if (state.seen.has(prev)) return; // it came after all, crossed with this one
+      if (state.catchFrom === null || from < Number(state.catchFrom)) {
+        state.catchFrom = String(from);
+      }
+      scheduleCatchUp();
+    }, GAP_WAIT_MS);
   }
 
   /** A frame that needs this reader's own rendering: fetch from `cursor - 1` on. */
@@ -69,6 +114,63 @@ function start(root) {
     const template = document.createElement("template");
     template.innerHTML = html.trim();
     return template.content.firstElementChild;
+  }
+
+  /** Which hidden tool of a public card this reader keeps (docs/live-protocol.md). */
+  function keeps(tool, own, editUntil) {
+    const signedIn = reader.signed_in === true;
+    const supports = signedIn && reader.support === true && !own;
+    switch (tool) {
+      case "support":
+        return supports;
+      case "count":
+        return !supports;
+      case "reply":
+        return signedIn && (reader.reply === true || reader.official === true);
+      case "own":
+        return own;
+      case "edit":
+        return own && reader.edit === true && Date.now() < editUntil;
+      case "report":
+        return signedIn && reader.report === true && !own;
+      default:
+        return false;
+    }
+  }
+
+  /** The public card as the server renders it for this reader: the tools they may use
+   *  shown, the others removed, the page's CSRF token in its forms. */
+  function settle(item) {
+    const own = reader.signed_in === true && Boolean(reader.key)
+      && item.dataset.author === reader.key;
+    item.removeAttribute("data-author");
+    const ownTools = item.querySelector("[data-live-tool=own]");
+    const editUntil = Date.parse(ownTools?.dataset.editUntil || "") || 0;
+    for (const element of item.querySelectorAll("[data-live-tool]")) {
+      if (!item.contains(element)) continue; // inside a tool removed already
+      if (keeps(element.dataset.liveTool, own, editUntil)) {
+        element.hidden = false;
+        element.removeAttribute("data-live-tool");
+      } else {
+        element.remove();
+      }
+    }
+    if (ownTools && item.contains(ownTools)) ownTools.replaceWith(...ownTools.childNodes);
+    const id = Number(item.id.replace("commentaire-", ""));
+    if (supported.has(id)) {
+      item.querySelector(`#support-button-${id}`)?.setAttribute("aria-pressed", "true");
+      const choice = item.querySelector(`#support-${id} input[name=supported]`);
+      if (choice) choice.value = "0";
+    }
+    for (const token of item.querySelectorAll("input[name=csrfmiddlewaretoken]")) {
+      token.value = reader.csrf || "";
+    }
+    return item;
+  }
+
+  function build(html) {
+    const item = parse(html);
+    return item ? settle(item) : null;
   }
 
   function hasTypedText(element) {
@@ -97,7 +199,7 @@ function start(root) {
     if (!html) return; // not visible to this reader any more
     if (event.parent) {
       if (!document.getElementById(`commentaire-${event.parent}`)) return; // not on this page
-      const item = parse(html);
+      const item = build(html);
       const list = repliesList(event.parent);
       if (item && list) {
         list.append(item);
@@ -278,16 +380,26 @@ function start(root) {
     announce(message);
   }
 
-  function apply(event, rendered, fromSocket) {
+  function apply(event, fromSocket) {
+    if (fromSocket) checkGap(event);
+    saw(event.cursor);
     switch (event.type) {
       case "comment.created":
-        if (fromSocket) needCatchUp(event.cursor);
-        else created(event, rendered?.[String(event.id)]);
-        return;
+        // The frame brings the comment's HTML. Without it (its rendering failed on the
+        // server) the catch-up endpoint renders it: a gap like any other.
+        if (fromSocket && !event.html) {
+          needCatchUp(event.cursor);
+          return;
+        }
+        created(event, event.html);
+        break;
       case "comment.edited":
-        if (fromSocket) needCatchUp(event.cursor);
-        else edited(event, rendered?.[String(event.id)]);
-        return;
+        if (fromSocket && !event.html) {
+          needCatchUp(event.cursor);
+          return;
+        }
+        edited(event, event.html);
+        break;
       case "comment.removed":
         removed(event, event.placeholder || "");
         break;
@@ -367,7 +479,7 @@ function start(root) {
     let first = null;
     for (const [id, html] of state.pendingTop) {
       if (document.getElementById(`commentaire-${id}`)) continue;
-      const item = parse(html);
+      const item = build(html);
       if (!item) continue;
       list.prepend(item);
       first = item;
@@ -413,7 +525,11 @@ function start(root) {
         if (!response.ok) break;
         const answer = await response.json();
         state.lastContact = Date.now();
-        for (const event of answer.events) apply(event, answer.comments, false);
+        if (answer.reader) {
+          reader = answer.reader;
+          for (const id of answer.reader.supported || []) supported.add(Number(id));
+        }
+        for (const event of answer.events) apply(event, false);
         for (const [pollId, figures] of Object.entries(answer.polls || {})) {
           pollFigures(pollId, figures);
         }
@@ -468,11 +584,11 @@ function start(root) {
     state.lastContact = Date.now();
     if (event.type === "batch" && Array.isArray(event.events)) {
       for (const each of event.events) {
-        if (each && typeof each.type === "string") apply(each, null, true);
+        if (each && typeof each.type === "string") apply(each, true);
       }
       return;
     }
-    apply(event, null, true);
+    apply(event, true);
   }
 
   function connect() {

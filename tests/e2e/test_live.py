@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e.conftest import assert_no_axe_violations
+from tests.e2e.test_visual import SCREENSHOTS
 
 BIKE_PLAN = "/consultations/plan-velo-2027/"
 DRAFT = "Je rédige tranquillement mon avis sur les pistes…"
@@ -141,3 +142,152 @@ def test_what_one_person_does_shows_up_in_the_others_page(page, second_page, liv
     expect(box).to_have_value(DRAFT)
     assert reader.evaluate("window.__sameDocument") is True
     assert_no_axe_violations(reader)
+
+
+# --- Render once, deliver to all --------------------------------------------------------
+
+
+def post_from_elsewhere(email, text):
+    """The person posts from another device: their open page learns of it only through
+    the live frame, like everyone else's."""
+    from accounts.models import User
+    from participation.models import ConsultationPage
+    from participation.services import comments
+
+    return comments.post_comment(
+        author=User.objects.get(email=email),
+        consultation=ConsultationPage.objects.get(slug="plan-velo-2027"),
+        body=text,
+    ).pk
+
+
+def banned_person():
+    from django.db import transaction
+
+    from accounts import roles
+    from participation.services import moderation
+
+    with transaction.atomic():
+        user = factories.UserFactory()
+        moderator = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
+        moderation.ban(moderator=moderator, user=user, reason="Insultes répétées.", days=7)
+    return user.email
+
+
+def counting_requests(page) -> list:
+    """Every HTTP request the page sends from now on (the WebSocket's frames are not
+    requests; its ping is a frame)."""
+    sent = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    return sent
+
+
+def test_a_live_comment_costs_readers_no_request_and_each_sees_their_own_tools(
+    browser, page, second_page, live_site
+):
+    author_email, _name = live_site.run(new_person)
+    reader_email, _name = live_site.run(new_person)
+    banned_email = live_site.run(banned_person)
+    live_site.login(page, author_email, factories.PASSWORD)
+    live_site.login(second_page, reader_email, factories.PASSWORD)
+    visitor_context = browser.new_context(locale="fr-FR")
+    visitor = visitor_context.new_page()
+    banned_context = browser.new_context(locale="fr-FR")
+    banned = banned_context.new_page()
+    live_site.login(banned, banned_email, factories.PASSWORD)
+    pages = {"author": page, "reader": second_page, "visitor": visitor, "banned": banned}
+    for each in pages.values():
+        # The catch-up the page sends once its socket is open (what happened between
+        # rendering and connecting): after it, the page only listens.
+        with each.expect_response(lambda response: "/direct/?after=" in response.url):
+            each.goto(live_site.url(BIKE_PLAN))
+    requests = {who: counting_requests(each) for who, each in pages.items()}
+
+    text = "Publié depuis mon téléphone, en direct."
+    live_site.run(post_from_elsewhere, author_email, text)
+    for each in pages.values():
+        each.get_by_role("button", name="1 nouveau commentaire — afficher").click()
+        expect(card(each, text)).to_be_visible()
+    # Shown on four pages, and not one of them asked the server for anything.
+    assert requests == {who: [] for who in pages}, requests
+
+    mine = card(page, text)
+    # The author's own tools, within the edit window; no support or report of oneself.
+    expect(mine.get_by_text("Modifier", exact=True)).to_be_visible()
+    expect(mine.get_by_text("Supprimer", exact=True)).to_be_visible()
+    expect(mine.get_by_role("button", name=re.compile("^Soutenir"))).to_have_count(0)
+    expect(mine.get_by_role("link", name=re.compile("^Signaler"))).to_have_count(0)
+    expect(mine.get_by_role("link", name=re.compile("^Répondre"))).to_be_visible()
+    # Another reader: support, reply, report; none of the author's tools.
+    theirs = card(second_page, text)
+    expect(theirs.get_by_text("Modifier", exact=True)).to_have_count(0)
+    expect(theirs.get_by_text("Supprimer", exact=True)).to_have_count(0)
+    support = theirs.get_by_role("button", name=re.compile("^Soutenir"))
+    expect(support).to_have_attribute("aria-pressed", "false")
+    expect(theirs.get_by_role("link", name=re.compile("^Répondre"))).to_be_visible()
+    expect(theirs.get_by_role("link", name=re.compile("^Signaler"))).to_be_visible()
+    # A banned person and a visitor: no reply, no support button, no tools.
+    for who in ("banned", "visitor"):
+        seen = card(pages[who], text)
+        expect(seen.get_by_role("link", name=re.compile("^Répondre"))).to_have_count(0)
+        expect(seen.get_by_role("button")).to_have_count(0)
+        expect(seen.get_by_role("link", name=re.compile("^Signaler"))).to_have_count(0)
+        expect(seen.get_by_text("Modifier", exact=True)).to_have_count(0)
+    expect(pages["banned"].locator("#reply-form, form[action$='repondre/']")).to_have_count(0)
+
+    # « Vous soutenez »: pressed for the one who supports, a count for everyone else.
+    support.click()
+    expect(support).to_have_attribute("aria-pressed", "true")
+    expect(card(page, text).locator(".comment__supports")).to_have_text("1 soutien")
+    expect(card(visitor, text).locator(".comment__supports")).to_have_text("1 soutien")
+
+    # The author's edit form is a real form with this session's token: it saves, and the
+    # new text reaches the others through a frame.
+    mine.get_by_text("Modifier", exact=True).click()
+    mine.get_by_label("Texte de votre commentaire").fill("Corrigé depuis ma page.")
+    mine.get_by_role("button", name="Enregistrer la modification").click()
+    expect(card(second_page, "Corrigé depuis ma page.")).to_be_visible()
+    expect(card(second_page, "Corrigé depuis ma page.").locator(".comment__edited")).to_be_visible()
+    assert not [url for url in requests["visitor"] if "/direct/" in url], requests["visitor"]
+    assert_no_axe_violations(second_page)
+    assert_no_axe_violations(page)
+    # To look at: the settled cards, as the author and as another reader, 1280 and 320 px.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    card(page, "Corrigé depuis ma page.").scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "live-comment-author-1280.png")
+    second_page.set_viewport_size({"width": 320, "height": 800})
+    card(second_page, "Corrigé depuis ma page.").scroll_into_view_if_needed()
+    second_page.screenshot(path=SCREENSHOTS / "live-comment-reader-320.png")
+    visitor_context.close()
+    banned_context.close()
+
+
+def post_while_broadcasts_fail(email, missed, then):
+    """`missed` is saved and journalled while the channel layer is out (its broadcast is
+    skipped: the breaker is open), then `then` is broadcast as usual."""
+    from cms.breaker import breaker_for
+    from participation import events
+
+    breaker = breaker_for(events.BROADCASTS)
+    breaker.failed(ConnectionError("Redis stopped for the test"))
+    try:
+        post_from_elsewhere(email, missed)
+    finally:
+        breaker.reset()
+    post_from_elsewhere(email, then)
+
+
+def test_a_page_that_missed_a_frame_catches_up_when_the_next_one_arrives(page, live_site):
+    author_email, _name = live_site.run(new_person)
+    with page.expect_response(lambda response: "/direct/?after=" in response.url):
+        page.goto(live_site.url(BIKE_PLAN))
+    requests = counting_requests(page)
+    live_site.run(post_while_broadcasts_fail, author_email, "Jamais diffusé.", "Diffusé ensuite.")
+    show = page.get_by_role("button", name="2 nouveaux commentaires — afficher")
+    expect(show).to_be_visible()
+    # One request, for the gap: the frame that arrived named a row this page never got.
+    assert [url for url in requests if "/direct/" in url] == [requests[0]], requests
+    assert len(requests) == 1
+    show.click()
+    expect(card(page, "Jamais diffusé.")).to_be_visible()
+    expect(card(page, "Diffusé ensuite.")).to_be_visible()

@@ -9,6 +9,7 @@ consumers' database calls then run in the test's thread, inside its transaction.
 
 import asyncio
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,12 +21,14 @@ from django.utils import timezone
 
 from participation import consumers, events
 from participation.models import CommentModeration, LiveEvent, State
+from participation.queries.live import author_key
 from participation.services import comments as services
 from participation.services import polls as poll_services
 from participation.services.comments import move_to_state
 from participation.views.live import page_cursor
 from tests import factories
 from tests.clients import Client
+from tests.participation.test_comment_pages import MARKUP_BODY, MARKUP_NEVER, MARKUP_SHOWN
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -185,6 +188,7 @@ def test_each_action_reaches_readers_as_documented_without_private_data(
         "id": comment.pk,
         "supports": 1,
         "cursor": supports["cursor"],
+        "prev": second["cursor"],
     }
     assert edited["body"] == "Plus de pistes !"
     # The reply had no replies of its own: hidden, it leaves the page without a trace.
@@ -195,16 +199,118 @@ def test_each_action_reaches_readers_as_documented_without_private_data(
         "parent": comment.pk,
         "placeholder": "",
         "cursor": removed["cursor"],
+        "prev": edited["cursor"],
     }
     assert deleted["id"] == comment.pk
-    # Cursors follow the journal, in order.
+    # Cursors follow the journal, in order; each frame names the consultation's previous
+    # row (figures that only matter at their latest value left out), so a page notices
+    # a frame it never got.
     cursors = [message["cursor"] for message in received]
     assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors)
+    assert [message["prev"] for message in received] == [
+        None,
+        first["cursor"],
+        second["cursor"],
+        second["cursor"],  # not the supports' row: a newer count replaces it
+        edited["cursor"],
+        removed["cursor"],
+    ]
     everything = "".join(raw)
     for private in (citizen.email, agent.email, "D'accord.".replace("'", "\\u0027")):
         assert private not in everything
     assert everything.count("D'accord.") == 1  # in its creation only, not once hidden
     assert "password" not in everything and "@" not in everything
+
+
+def test_a_comment_frame_carries_one_rendering_for_every_reader_and_nothing_private(
+    client, application, users, consultation, act
+):
+    """Two readers, one signed in and one not, receive the same bytes: the comment's
+    public HTML, with every tool hidden and no reader's token, rendered once."""
+    citizen = users["citizen"]
+    cookie = session_cookie(client, users["agent"])
+
+    async def scenario():
+        path = f"/ws/consultations/{consultation.pk}/"
+        visitor, _ok, _code = await open_stream(application, path)
+        agent, _ok, _code = await open_stream(application, path, cookie)
+        await act(post, citizen, consultation, MARKUP_BODY)
+        seen = await frames(visitor), await frames(agent)
+        await visitor.disconnect()
+        await agent.disconnect()
+        return seen
+
+    to_visitor, to_agent = live(scenario)
+    assert to_visitor == to_agent and len(to_visitor) == 1
+    frame = json.loads(to_visitor[0])
+    html = frame["html"]
+    # The body full of markup arrives as text, exactly as the page writes it.
+    for never in MARKUP_NEVER:
+        assert never not in html
+    for shown in MARKUP_SHOWN:
+        assert shown in html
+    assert frame["body"] == MARKUP_BODY  # the JSON string, never inserted as HTML
+    # Every tool is hidden until the page decides; forms carry no one's token.
+    for tool in ("support", "reply", "own", "report"):
+        assert f'data-live-tool="{tool}" hidden' in html
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)
+    assert tokens and set(tokens) == {"live"}
+    # The author is a pseudonym of this consultation, not their account.
+    key = author_key(citizen.pk, consultation.pk)
+    assert f'data-author="{key}"' in html and f"{citizen.pk}" != key
+    for private in (citizen.email, "@", "sessionid"):
+        assert private not in to_visitor[0]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", {"signed_in": False}),
+        (
+            "citizen",
+            {"support": True, "reply": True, "official": False, "report": True, "edit": True},
+        ),
+        (
+            "unverified",
+            {"support": False, "reply": False, "official": False, "report": False, "edit": False},
+        ),
+        (
+            "banned",
+            {"support": False, "reply": False, "official": False, "report": False, "edit": False},
+        ),
+        (
+            "agent",
+            {"support": True, "reply": True, "official": True, "report": True, "edit": True},
+        ),
+    ],
+)
+def test_the_page_embeds_each_readers_context_once_without_private_data(
+    client, users, consultation, role, expected, django_capture_on_commit_callbacks
+):
+    from participation.services import moderation as moderation_services
+
+    if role == "banned":
+        user = factories.UserFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation_services.ban(
+                moderator=users["moderator"], user=user, reason="Insultes répétées", days=7
+            )
+    else:
+        user = users[role]
+    if user.is_authenticated:
+        client.force_login(user)
+    html = client.get(consultation.url).content.decode()
+    found = re.findall(
+        r'<script id="reader-context" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert len(found) == 1
+    context = json.loads(found[0])
+    assert {name: context[name] for name in expected} == expected
+    if user.is_authenticated:
+        assert context["key"] == author_key(user.pk, consultation.pk)
+        assert context["csrf"] and user.email not in found[0] and "@" not in found[0]
+    else:
+        assert context == {"signed_in": False}  # the same for every visitor: shareable
 
 
 def test_pending_comments_and_reports_reach_moderators_only(
@@ -268,6 +374,7 @@ def test_poll_results_follow_the_polls_visibility(application, users, consultati
         "poll": after_voting.pk,
         "participants": 1,
         "cursor": hidden_results["cursor"],
+        "prev": None,
     }
     assert users["citizen"].display_name not in "".join(raw)
 
@@ -528,7 +635,7 @@ def catch_up(client, consultation, after):
     return client.get(f"/participation/consultations/{consultation.pk}/direct/", {"after": after})
 
 
-def test_catch_up_returns_what_was_missed_rendered_for_this_reader(
+def test_catch_up_returns_what_was_missed_with_each_readers_context(
     client, users, consultation, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     citizen, agent = users["citizen"], users["agent"]
@@ -558,22 +665,76 @@ def test_catch_up_returns_what_was_missed_rendered_for_this_reader(
         "comment.created",
         "comment.removed",
     ]
-    html = answer["comments"]
-    assert set(html) == {str(mine.pk), str(theirs.pk)}  # the hidden one is not rendered
-    assert "Modifier" in html[str(mine.pk)]  # the author's own tools
-    assert "Modifier" not in html[str(theirs.pk)]
-    assert 'aria-pressed="true"' in html[str(theirs.pk)]  # "vous soutenez", for this reader
+    created = {
+        event["id"]: event for event in answer["events"] if event["type"] == "comment.created"
+    }
+    # Each comment with the HTML its frame carried, the same for everyone…
+    assert "Le mien" in created[mine.pk]["html"] and "Le sien" in created[theirs.pk]["html"]
+    # …except a comment hidden since: neither its text nor its HTML is handed out again.
+    hidden = answer["events"][3]
+    assert hidden["id"] == gone.pk and "html" not in hidden and "body" not in hidden
+    assert "Bientôt masqué" not in json.dumps(answer, ensure_ascii=False)
+    # This reader's context: whose comments are theirs, what they support among these.
+    reader = answer["reader"]
+    assert reader["key"] == author_key(citizen.pk, consultation.pk)
+    assert f'data-author="{reader["key"]}"' in created[mine.pk]["html"]
+    assert f'data-author="{reader["key"]}"' not in created[theirs.pk]["html"]
+    assert reader["supported"] == [theirs.pk]
+    assert reader["support"] and reader["reply"] and reader["report"] and reader["edit"]
     assert answer["cursor"] == str(answer["events"][-1]["cursor"])
     assert answer["status"] == "open" and answer["more"] is False
     # From the last cursor on, nothing more.
     assert catch_up(client, consultation, answer["cursor"]).json()["events"] == []
-    # Another reader sees the same events, without the author's tools.
+    # Another reader gets the same events, with their own context.
     client.force_login(agent)
-    other = catch_up(client, consultation, start).json()["comments"]
-    assert (
-        "Modifier" not in other[str(mine.pk)] and 'aria-pressed="true"' not in other[str(theirs.pk)]
+    other = catch_up(client, consultation, start).json()
+    assert other["events"] == answer["events"]
+    assert other["reader"]["key"] != reader["key"] and other["reader"]["supported"] == []
+    assert other["reader"]["official"] is True
+    assert citizen.email not in json.dumps(answer) and "@" not in json.dumps(answer)
+
+
+def test_a_second_visitor_at_the_same_cursor_is_answered_from_the_shared_cache(
+    client, users, consultation, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = page_cursor(timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        first_comment = post(users["citizen"], consultation, "Premier")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(users["agent"], consultation, "Deuxième")
+    # A row journalled without HTML (before frames carried it): rendered by the first
+    # call, once, for everyone.
+    LiveEvent.objects.filter(data__id=first_comment.pk).update(
+        data={**LiveEvent.objects.get(data__id=first_comment.pk).data, "html": ""}
     )
-    assert citizen.email not in json.dumps(answer)
+    with CaptureQueriesContext(connection) as first:
+        one = catch_up(client, consultation, start).json()
+    with CaptureQueriesContext(connection) as second:
+        two = catch_up(Client(), consultation, start).json()
+    assert two == one
+    assert "Premier" in one["events"][0]["html"]
+    assert one["reader"] == {"signed_in": False}
+
+    def renders(queries):
+        return [
+            query["sql"]
+            for query in queries
+            if "participation_comment" in query["sql"] or '"data"' in query["sql"]
+        ]
+
+    assert renders(first.captured_queries)  # the first one read and rendered the range
+    # The second: the consultation (and its view restrictions) and the journal's last
+    # row (part of the key); nothing read or rendered.
+    assert renders(second.captured_queries) == []
+    assert len(second.captured_queries) <= 3 < len(first.captured_queries)
+    # An event written since makes a new range: never hidden by the kept answer.
+    with django_capture_on_commit_callbacks(execute=True):
+        post(users["citizen"], consultation, "Troisième")
+    three = catch_up(client, consultation, start).json()
+    assert [event["body"] for event in three["events"]] == ["Premier", "Deuxième", "Troisième"]
 
 
 def test_catch_up_refuses_bad_cursors_and_unknown_consultations(client, consultation):
