@@ -634,6 +634,9 @@ TRIBUNE_MASTODON_SHARE_URL = (
 # The dashboard's contribution figures are rolled up again when someone reads them and
 # the last roll-up is older than this (seconds); cron or the worker are not needed.
 TRIBUNE_FIGURES_REFRESH_SECONDS = env.number("TRIBUNE_FIGURES_REFRESH_SECONDS", 60)
+# Page views are counted in the cache and folded into the database at most this often
+# (participation.services.visits): what a Redis restart can lose.
+TRIBUNE_VISITS_FLUSH_SECONDS = env.number("TRIBUNE_VISITS_FLUSH_SECONDS", 10)
 TRIBUNE_RATE_LIMITS.update(
     {
         "feedback": (5, 60),

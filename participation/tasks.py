@@ -16,3 +16,12 @@ def rollup_recent(consultation_id=None):
 
     days = community.rollup_recent(consultation_id)
     logger.info("figures rolled up: %s day(s)", days)
+
+
+@task()
+def flush_visits():
+    """Fold the page views counted in the cache into PageVisits (services.visits)."""
+    from participation.services import visits
+
+    moved = visits.flush()
+    logger.info("visits flushed: %s", moved)

@@ -27,11 +27,11 @@ from participation.models import (
     Feedback,
     Follow,
     Network,
-    PageVisits,
     ShareCount,
     State,
     Support,
 )
+from participation.services import visits
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,12 @@ def _bump(model, **key) -> None:
 
 
 def record_visit(request, page) -> bool:
-    """Count one view of `page` today, unless it comes from a robot. True when counted."""
+    """Count one view of `page` (a page or its id) today, unless it comes from a robot.
+    True when counted. The count goes to a cache counter folded into PageVisits in
+    batches (services.visits)."""
     if request.method != "GET" or is_bot(request) or getattr(request, "is_preview", False):
         return False
-    _bump(PageVisits, page_id=page.pk, day=timezone.localdate())
+    visits.count(page.pk if hasattr(page, "pk") else page)
     return True
 
 

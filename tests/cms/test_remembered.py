@@ -16,16 +16,17 @@ from wagtail.models import PageViewRestriction
 from cms import queries
 from cms.models import BrandingSettings
 from tests import factories
+from tests.clients import BROWSER
 
 
 def served(client, url):
-    response = client.get(url)
+    response = client.get(url, HTTP_USER_AGENT=BROWSER)
     return response.status_code, response.content.decode()
 
 
 def queries_for(client, url) -> int:
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
+        assert client.get(url, HTTP_USER_AGENT=BROWSER).status_code == 200
     return len(captured)
 
 

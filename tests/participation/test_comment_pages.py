@@ -18,6 +18,7 @@ from cms.models import BrandingSettings
 from participation.models import Comment, CommentModeration, Report, State
 from participation.services import comments as services
 from tests import factories
+from tests.clients import BROWSER
 
 FRAGMENT = {"HTTP_X_TRIBUNE_FRAGMENT": "1"}
 
@@ -507,9 +508,9 @@ def test_replies_page_pages_through_long_threads(client, users, consultation, se
 
 
 def count_queries(client, url) -> int:
-    client.get(url)  # warm per-process caches (site root, settings)
+    client.get(url, HTTP_USER_AGENT=BROWSER)  # warm per-process caches (site root, settings)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = client.get(url, HTTP_USER_AGENT=BROWSER)
     assert response.status_code == 200
     return len(queries)
 
