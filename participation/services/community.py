@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participation import permissions, ratelimits
+from participation import permissions, ratelimits, tasks
 from participation.models import (
     Ballot,
     Comment,
@@ -242,8 +242,6 @@ def refresh_figures(consultation=None) -> bool:
     Returns True when a roll-up was started."""
     from django.core.cache import cache
 
-    from participation import tasks
-
     key = REFRESH_KEY if consultation is None else f"{REFRESH_KEY}:{consultation.pk}"
     if not cache.add(key, 1, timeout=settings.TRIBUNE_FIGURES_REFRESH_SECONDS):
         return False
@@ -363,7 +361,9 @@ def publish_results(*, user, consultation) -> int:
         )
         # The figures published with the results cover every contribution, up to now.
         rollup(consultation)
-        transaction.on_commit(lambda: notify_followers(consultation, follower_ids))
+        transaction.on_commit(
+            lambda: tasks.notify_followers.enqueue(consultation.pk, follower_ids)
+        )
     return len(follower_ids)
 
 
