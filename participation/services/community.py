@@ -361,9 +361,7 @@ def publish_results(*, user, consultation) -> int:
         )
         # The figures published with the results cover every contribution, up to now.
         rollup(consultation)
-        transaction.on_commit(
-            lambda: tasks.notify_followers.enqueue(consultation.pk, follower_ids)
-        )
+        transaction.on_commit(lambda: tasks.notify_followers.enqueue(consultation.pk, follower_ids))
     return len(follower_ids)
 
 
