@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms import queries as cms_queries
 from participation import permissions, ratelimits, tasks
 from participation.models import (
     Ballot,
@@ -362,6 +363,9 @@ def publish_results(*, user, consultation) -> int:
         # The figures published with the results cover every contribution, up to now.
         rollup(consultation)
         transaction.on_commit(lambda: tasks.notify_followers.enqueue(consultation.pk, follower_ids))
+    # The results show on the public page: kept anonymous copies (cms.pagecache) are
+    # built again (after the block: a spurious new version on a rollback costs nothing).
+    cms_queries.forget_published()
     return len(follower_ids)
 
 
