@@ -155,6 +155,9 @@ MIDDLEWARE = [
     "consent.middleware.CleanCookiesMiddleware",
     "consent.middleware.AudienceMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Anonymous pages built once and served from the cache (after everything that reads
+    # the request, before Wagtail's routing: a kept page skips it).
+    "cms.pagecache.AnonymousPageCacheMiddleware",
     "cms.middleware.PublishedRouteMiddleware",
 ]
 
@@ -176,6 +179,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                # Last: placeholders for the CSRF token and CSP nonce of pages built for
+                # the anonymous page cache (filled in per response).
+                "cms.pagecache.placeholders",
             ],
         },
     },
@@ -657,6 +663,12 @@ TRIBUNE_MASTODON_SHARE_URL = (
 # The dashboard's contribution figures are rolled up again when someone reads them and
 # the last roll-up is older than this (seconds); cron or the worker are not needed.
 TRIBUNE_FIGURES_REFRESH_SECONDS = env.number("TRIBUNE_FIGURES_REFRESH_SECONDS", 60)
+# Page views are counted in the cache and folded into the database at most this often
+# (participation.services.visits): what a Redis restart can lose.
+TRIBUNE_VISITS_FLUSH_SECONDS = env.number("TRIBUNE_VISITS_FLUSH_SECONDS", 10)
+# Anonymous pages kept in the cache (cms.pagecache) are rebuilt when what they show
+# changes, and at the latest after this long (0: no page cache).
+TRIBUNE_PAGE_CACHE_SECONDS = env.number("TRIBUNE_PAGE_CACHE_SECONDS", 30)
 TRIBUNE_RATE_LIMITS.update(
     {
         "feedback": (5, 60),

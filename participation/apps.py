@@ -12,3 +12,10 @@ class ParticipationConfig(AppConfig):
 
         # The consultation page remembers its polls' structure (queries.polls).
         queries.forget_when_changed(Poll, Question, Choice)
+
+        from cms import pagecache
+        from participation.queries.pages import newest_public_event
+
+        # A kept anonymous page is rebuilt when its consultation's live journal moved:
+        # a comment published, edited or moderated, supports, a poll's results.
+        pagecache.register_stamp(newest_public_event)

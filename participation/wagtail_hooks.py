@@ -142,6 +142,12 @@ def count_visit(page, request, serve_args, serve_kwargs):
     community_services.record_visit(request, page)
 
 
+@hooks.register("tribune_page_served_from_cache")
+def count_cached_visit(request, page_id):
+    """A page served from the anonymous page cache is a visit all the same."""
+    community_services.record_visit(request, page_id)
+
+
 @hooks.register("register_admin_urls")
 def register_community_urls():
     return [

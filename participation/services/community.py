@@ -22,8 +22,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms import queries as cms_queries
 from consent.services.mail import render_text
-from participation import permissions, ratelimits
+from participation import permissions, ratelimits, tasks
 from participation.models import (
     Ballot,
     Comment,
@@ -32,11 +33,11 @@ from participation.models import (
     Feedback,
     Follow,
     Network,
-    PageVisits,
     ShareCount,
     State,
     Support,
 )
+from participation.services import visits
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +74,12 @@ def _bump(model, **key) -> None:
 
 
 def record_visit(request, page) -> bool:
-    """Count one view of `page` today, unless it comes from a robot. True when counted."""
+    """Count one view of `page` (a page or its id) today, unless it comes from a robot.
+    True when counted. The count goes to a cache counter folded into PageVisits in
+    batches (services.visits)."""
     if request.method != "GET" or is_bot(request) or getattr(request, "is_preview", False):
         return False
-    _bump(PageVisits, page_id=page.pk, day=timezone.localdate())
+    visits.count(page.pk if hasattr(page, "pk") else page)
     return True
 
 
@@ -268,8 +271,6 @@ def refresh_figures(consultation=None) -> bool:
     Returns True when a roll-up was started."""
     from django.core.cache import cache
 
-    from participation import tasks
-
     key = REFRESH_KEY if consultation is None else f"{REFRESH_KEY}:{consultation.pk}"
     if not cache.add(key, 1, timeout=settings.TRIBUNE_FIGURES_REFRESH_SECONDS):
         return False
@@ -389,7 +390,10 @@ def publish_results(*, user, consultation) -> int:
         )
         # The figures published with the results cover every contribution, up to now.
         rollup(consultation)
-        transaction.on_commit(lambda: notify_followers(consultation, follower_ids))
+        transaction.on_commit(lambda: tasks.notify_followers.enqueue(consultation.pk, follower_ids))
+    # The results show on the public page: kept anonymous copies (cms.pagecache) are
+    # built again (after the block: a spurious new version on a rollback costs nothing).
+    cms_queries.forget_published()
     return len(follower_ids)
 
 

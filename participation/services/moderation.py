@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from participation import events, permissions
+from participation import events, permissions, tasks
 from participation.models import (
     Appeal,
     Ban,
@@ -163,7 +163,7 @@ def _remove(moderator, comment, *, target, reason, note) -> Comment:
             previous=previous,
         )
         _broadcast_state(current, was_published=previous == State.PUBLISHED)
-        transaction.on_commit(lambda: notifications.decision_made(decision))
+        notifications.later(tasks.send_decision_email, decision.pk)
     logger.info("comment %s %s by a moderator (%s)", current.pk, target, reason)
     return current
 
@@ -299,7 +299,7 @@ def ban(*, moderator, user, reason, days=None, permanent=False, hide_all=False) 
             reason=reason,
             hidden=hidden,
         )
-        transaction.on_commit(lambda: notifications.banned(created))
+        notifications.later(tasks.send_ban_email, created.pk)
     if hasattr(user, "_tribune_ban"):
         del user._tribune_ban
     logger.info("account %s banned (%s comments hidden)", user.pk, hidden)
@@ -459,7 +459,7 @@ def decide_appeal(*, moderator, appeal, grant: bool, answer="") -> Appeal:
         current.save(update_fields=["status", "decided_by", "decided_at", "answer"])
         _audit(comment, LOG_APPEAL_DECIDED, moderator, granted=grant, answer=answer)
         _broadcast_state(comment, was_published=was_published)
-        transaction.on_commit(lambda: notifications.decision_made(decision))
+        notifications.later(tasks.send_decision_email, decision.pk)
     return current
 
 

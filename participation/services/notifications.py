@@ -1,6 +1,9 @@
 """What moderation tells people by e-mail: the author of a decision (with the charter
-reason and the note), a banned person, and moderators when an alert is raised. Called
-on commit; never raises (consent.services.mail.send logs a failure)."""
+reason and the note), a banned person, and moderators when an alert is raised.
+
+Services call `later(...)`: the e-mail is enqueued on commit and sent by the tasks
+worker (participation.tasks), never inside the request. The functions below run in the
+task; they never raise (consent.services.mail.send logs a failure)."""
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -10,6 +13,13 @@ from cms import queries
 from consent.services import mail
 from participation.models import ModerationRules
 from participation.models.moderation import patterns
+
+
+def later(task, *args) -> None:
+    """Enqueue an e-mail task once the current transaction commits (at once outside one)."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: task.enqueue(*args))
 
 
 def _site_url(path: str) -> str:

@@ -149,6 +149,7 @@ def after_report(comment) -> None:
 
 def raise_alert(kind, consultation_id, *, comment=None, detail="") -> ModerationAlert:
     """Record the alert, then on commit tell the moderators live and by e-mail."""
+    from participation import tasks
     from participation.services import notifications
 
     alert = ModerationAlert.objects.create(
@@ -161,5 +162,5 @@ def raise_alert(kind, consultation_id, *, comment=None, detail="") -> Moderation
         audience=events.MODERATORS,
     )
     transaction.on_commit(lambda: events.publish(event))
-    transaction.on_commit(lambda: notifications.alert_raised(alert))
+    notifications.later(tasks.send_alert_emails, alert.pk)
     return alert

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.clients import BROWSER
 
 
 @pytest.fixture
@@ -99,14 +100,18 @@ def test_pagination_keeps_filters(client, consultation_index, settings):
 
 def test_listing_query_count_does_not_grow_with_consultations(client, consultation_index):
     factories.consultation(consultation_index, title="Première", themes=["A", "B"])
-    client.get(consultation_index.url)  # warm Wagtail's site and settings caches
+    client.get(
+        consultation_index.url, HTTP_USER_AGENT=BROWSER
+    )  # warm Wagtail's site and settings caches
     with CaptureQueriesContext(connection) as few:
-        client.get(consultation_index.url)
+        client.get(consultation_index.url, HTTP_USER_AGENT=BROWSER)
     for i in range(10):
         factories.consultation(consultation_index, title=f"Autre {i}", themes=[f"T{i}", "A"])
-    client.get(consultation_index.url)  # new pages: the menu and routes are read afresh once
+    client.get(
+        consultation_index.url, HTTP_USER_AGENT=BROWSER
+    )  # new pages: the menu and routes are read afresh once
     with CaptureQueriesContext(connection) as many:
-        client.get(consultation_index.url)
+        client.get(consultation_index.url, HTTP_USER_AGENT=BROWSER)
     assert len(many) == len(few)
 
 

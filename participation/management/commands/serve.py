@@ -5,7 +5,15 @@ served, then serve HTTP and WebSocket with uvicorn, with the scheduler
 
 One Python process instead of four (preflight, migrate, load_demo, uvicorn): Django and
 Wagtail take seconds to import on a busy machine, and a warm start had nothing else to do.
+
+Background tasks (e-mails, the visits flush, figures): with the immediate backend (the
+embedded configuration) they run inside the process that enqueues them; with the
+database backend (DATABASE_URL set) this command also starts `db_worker` beside the
+server and stops it with the server, so e-mails leave without a second terminal.
 """
+
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -51,6 +59,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="préparer seulement, sans servir"
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="ne pas lancer le worker de tâches (s'il est supervisé à part)",
+        )
+
+    def start_worker(self):
+        """The tasks worker beside the server, when tasks go through the database."""
+        from consent.tasks import worker_configured
+
+        if not worker_configured():
+            self.stdout.write("Tâches de fond (e-mails…) : exécutées aussitôt, dans le serveur.")
+            return None
+        self.stdout.write("Tâches de fond (e-mails…) : worker db_worker lancé à côté du serveur.")
+        return subprocess.Popen(  # noqa: S603 — our own manage.py, no outside input
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker"]
+        )
 
     def rebuild_search_index_if_older(self):
         """Pages indexed before the index changed (cms.search.INDEX_VERSION) are
@@ -64,7 +89,7 @@ class Command(BaseCommand):
         call_command("update_index", verbosity=0)
         marker.write_text(INDEX_VERSION)
 
-    def handle(self, *args, host, port, no_serve=False, **options):
+    def handle(self, *args, host, port, no_serve=False, no_worker=False, **options):
         from participation import demo
 
         call_command("preflight", stdout=self.stdout, stderr=self.stderr)
@@ -92,11 +117,20 @@ class Command(BaseCommand):
         # Scheduled publishing, figures and the nightly purge, without a cron line.
         schedule.start_thread()
 
-        uvicorn.run(
-            "config.asgi:application",
-            host=host,
-            port=port,
-            ws="websockets-sansio",
-            lifespan="off",
-            log_level="info",
-        )
+        worker = None if no_worker else self.start_worker()
+        try:
+            uvicorn.run(
+                "config.asgi:application",
+                host=host,
+                port=port,
+                ws="websockets-sansio",
+                lifespan="off",
+                log_level="info",
+            )
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
