@@ -8,9 +8,16 @@ schedules nothing.
 
 import logging
 
+from django.conf import settings
 from django.tasks import task
 
 logger = logging.getLogger(__name__)
+
+
+def worker_configured() -> bool:
+    """Tasks go through the database and wait for a worker (production-like settings);
+    otherwise they run at once, inside the request that enqueued them."""
+    return settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
 
 
 @task()
