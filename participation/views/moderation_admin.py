@@ -299,8 +299,8 @@ def crisis(request, consultation_id):
 
 
 def alerts(request):
-    """The alerts panel: reloads itself every 30 s (the live stream, when
-    present, adds alerts without reloading)."""
+    """The alerts panel. It never reloads under the moderator: the live stream
+    announces new alerts, and the list changes when they ask for it."""
     _require_moderator(request)
     found = queries.recent_alerts(request.user)
     return TemplateResponse(
