@@ -116,7 +116,9 @@ class LiveSite:
 
     def admin_login(self, page, email: str, password: str, secret: str):
         """Sign in to the admin: e-mail and password, then the authenticator code."""
-        page.goto(self.url("/admin/login/"))  # sent to the site's sign-in form
+        # Sent to the site's sign-in form. The first admin page of a test session can
+        # be slow on a busy machine: more than the ten seconds other steps get.
+        page.goto(self.url("/admin/login/"), timeout=30_000)
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Mot de passe").fill(password)
         page.get_by_role("button", name="Connexion").click()
@@ -152,6 +154,23 @@ class LiveSite:
         return self.url(path)
 
 
+def _warm(url: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except urllib.error.URLError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"le serveur de test ne répond pas à {url}")
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="session")
 def live_site(_test_settings, committed_database, django_db_blocker):
     """The demo site, loaded once and served for every browser test.
@@ -169,6 +188,15 @@ def live_site(_test_settings, committed_database, django_db_blocker):
             status: next(p.url for p in ConsultationPage.objects.live() if p.status == status)
             for status in ("open", "upcoming", "closed")
         }
+        from django.db import connections
+
+        # A fresh pool for the server's threads: the tests before these (threads racing
+        # each other, servers whose connections were terminated) may have left the
+        # shared pool full or holding dead connections.
+        for each in connections.all():
+            each.close()
+            if hasattr(each, "close_pool"):
+                each.close_pool()
         port = free_port()
         server = ServerThread(port)
         server.start()
@@ -177,6 +205,11 @@ def live_site(_test_settings, committed_database, django_db_blocker):
             if time.monotonic() > deadline:
                 raise RuntimeError("le serveur de test n'a pas démarré")
             time.sleep(0.05)
+        # The first request of each kind imports and compiles what it needs (the admin
+        # most of all): done here, not inside the first test's ten-second budget.
+        base = f"http://127.0.0.1:{port}"
+        for path in ("/", urls["open"], "/admin/login/"):
+            _warm(base + path)
         try:
             yield LiveSite(base_url=f"http://127.0.0.1:{port}", urls=urls)
         finally:
