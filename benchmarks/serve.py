@@ -109,6 +109,14 @@ def main():
             redis.url,
             DJANGO_SETTINGS_MODULE="benchmarks.serve_settings",
         )
+        # Production settings serve hashed static names from the manifest collectstatic
+        # writes; a fresh checkout has none yet.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=Path(__file__).resolve().parents[1],
+            env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            check=True,
+        )
         server = gunicorn(env, log_dir / "gunicorn.log", workers=2).start()
         try:
             browser = Browser(server.url)
