@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tribune_bench \\
     REDIS_URL=redis://127.0.0.1:6379/12 \\
         .venv/bin/python benchmarks/live_e2e.py [--readers 100,500,1000] [--rate 5]
-        [--seconds 30] [--signed-in 0.2]
+        [--seconds 30] [--signed-in 0.2] [--asgi-processes 2] [--storm 1000]
 
-gunicorn (HTTP, 2 workers) and uvicorn (/ws/, one process) started as
+gunicorn (HTTP, 2 workers) and uvicorn (/ws/, --asgi-processes processes, readers spread
+over them as the proxy's round robin does) started as
 docs/operations.md says (tests/production.py), on a throw-away PostgreSQL database and
 the given Redis (keys under a prefix of this run). For each reader count, that many
 readers open the consultation's socket — 80 % anonymous, 20 % signed in (their session
@@ -30,7 +31,13 @@ lost (never in a reader's hands 15 s after the last one was posted), HTTP reques
 comment per reader (all but the first catch-up at connection), reconnections, the connection
 catch-ups' p95, the mean frame size, and the machine's load average. Readers run in
 `--reader-processes` processes on the same machine: their work competes with the
-servers for the CPUs, so the figures are an upper bound. Last line: every round.
+servers for the CPUs, so the figures are an upper bound.
+
+`--storm N` adds a last round: N pages connected, the ASGI processes stopped, comments
+posted while they are down, the processes started again; the pages come back with
+live.js's backoff and catch up from their cursor. It prints how long pages took to have
+every comment again, the catch-ups, and ordinary page requests (the consultation and the
+home page, with a browser's headers) timed while it lasts. Last line: every round.
 """
 
 import argparse
@@ -49,6 +56,16 @@ parser.add_argument("--seconds", type=float, default=30.0, help="posting time pe
 parser.add_argument("--signed-in", type=float, default=0.2, help="share of signed-in readers")
 parser.add_argument("--reader-processes", type=int, default=2)
 parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+parser.add_argument(
+    "--asgi-processes", type=int, default=1, help="uvicorn processes; readers spread over them"
+)
+parser.add_argument(
+    "--storm",
+    type=int,
+    default=0,
+    help="after the rounds, that many readers lose their sockets to a restart of the ASGI "
+    "processes and come back with the page's backoff (0: no storm round)",
+)
 args = parser.parse_args()
 
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -131,8 +148,8 @@ async def http_get(base: str, path: str, cookie: str | None) -> tuple[int, bytes
     return status, body
 
 
-def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, expected, ready, go,
-                   posted, results):  # fmt: skip
+def reader_process(ws_urls, http_base, catch_up_path, cursor, cookies, count, expected, ready,
+                   go, posted, results, grace):  # fmt: skip
     """`count` readers in this process; sends back what each saw and sent."""
     import gc
     import random
@@ -191,6 +208,8 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
                  "cursor": 0, "reconnections": 0, "seen": set(), "gaps": []}  # fmt: skip
         seen.append(stats)
         headers = [("Cookie", cookie)] if cookie else []
+        # Spread over the ASGI processes as the proxy's round robin would.
+        ws_url = ws_urls[number % len(ws_urls)]
         after, first, delay = cursor, True, 1.0
         while len(stats["visible"]) < expected:
             try:
@@ -254,7 +273,7 @@ def reader_process(ws_url, http_base, catch_up_path, cursor, cookies, count, exp
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, go.wait)
         await loop.run_in_executor(None, posted.wait)
-        _done, pending = await asyncio.wait(tasks, timeout=GRACE_S)
+        _done, pending = await asyncio.wait(tasks, timeout=grace)
         for task in [*pending, *background]:
             task.cancel()
         for stats in seen:
@@ -276,16 +295,11 @@ def last_cursor(consultation) -> str:
     return str(last or 0)
 
 
-def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
-    from django.conf import settings
-
-    from participation.services import comments as services
-
-    ws_url = f"ws://127.0.0.1:{ws.port}/ws/consultations/{consultation.pk}/"
+def start_readers(ws_servers, http, consultation, cookies, readers, expected, cursor, grace):
+    """The reader processes, connected and caught up; returns what collect() needs."""
+    ws_urls = [f"ws://127.0.0.1:{ws.port}/ws/consultations/{consultation.pk}/" for ws in ws_servers]
     catch_up_path = f"/participation/consultations/{consultation.pk}/direct/"
     signed = round(readers * args.signed_in)
-    comments = int(args.seconds * args.rate)
-    cursor = last_cursor(consultation)
     context = multiprocessing.get_context("fork")
     results, go, posted = context.Queue(), context.Event(), context.Event()
     workers, readies = [], []
@@ -300,8 +314,8 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
         given += with_cookie
         worker = context.Process(
             target=reader_process,
-            args=(ws_url, http.url, catch_up_path, cursor, mine, count, comments, ready, go,
-                  posted, results),
+            args=(ws_urls, http.url, catch_up_path, cursor, mine, count, expected, ready, go,
+                  posted, results, grace),
         )  # fmt: skip
         worker.start()
         workers.append(worker)
@@ -309,6 +323,35 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
     for ready in readies:
         ready.wait(timeout=240)
     time.sleep(1)
+    return workers, results, go, posted, signed
+
+
+def collect(workers, results):
+    opened, seen = 0, []
+    for _worker in workers:
+        opened_here, seen_here = results.get(timeout=300)
+        opened += opened_here
+        seen.extend(seen_here)
+    load = os.getloadavg()
+    for worker in workers:
+        worker.join(timeout=30)
+    return opened, seen, load
+
+
+def pct(values, p):
+    return round(percentile(values, p), 1) if values else None
+
+
+def run_round(http, ws_servers, consultation, authors, cookies, readers) -> dict:
+    from django.conf import settings
+
+    from participation.services import comments as services
+
+    comments = int(args.seconds * args.rate)
+    cursor = last_cursor(consultation)
+    workers, results, go, posted, signed = start_readers(
+        ws_servers, http, consultation, cookies, readers, comments, cursor, GRACE_S
+    )
     settings.TRIBUNE_RATE_LIMITS = {**settings.TRIBUNE_RATE_LIMITS, "comment": (10**6, 60)}
     sent = {}
     go.set()
@@ -323,14 +366,7 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
         )
     posting_s = time.monotonic() - start
     posted.set()
-    opened, seen = 0, []
-    for _worker in workers:
-        opened_here, seen_here = results.get(timeout=300)
-        opened += opened_here
-        seen.extend(seen_here)
-    load = os.getloadavg()
-    for worker in workers:
-        worker.join(timeout=30)
+    opened, seen, load = collect(workers, results)
     frame_ms = [(at - sent[n]) * 1000 for each in seen for n, at in each["frames"]]
     visible_ms = [(at - sent[n]) * 1000 for each in seen for n, at in each["visible"].items()]
     requests = sum(len(each["requests"]) for each in seen)
@@ -338,10 +374,6 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
     frames = sum(len(each["frames"]) for each in seen)
     reconnections = sum(each["reconnections"] for each in seen)
     expected = readers * comments
-
-    def pct(values, p):
-        return round(percentile(values, p), 1) if values else None
-
     return {
         "bench": "live_e2e",
         "readers": readers,
@@ -350,6 +382,7 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
         "comments": comments,
         "rate_per_s": args.rate,
         "db": "postgresql",
+        "asgi_processes": len(ws_servers),
         "frame_p50_ms": pct(frame_ms, 50),
         "frame_p95_ms": pct(frame_ms, 95),
         "frame_p99_ms": pct(frame_ms, 99),
@@ -367,26 +400,139 @@ def run_round(http, ws, consultation, authors, cookies, readers) -> dict:
     }
 
 
+STORM_COMMENTS = 20  # posted while the ASGI processes are down: every page catches them up
+STORM_DOWN_S = 3.0  # how long the ASGI processes stay down
+
+
+def probe_pages(base: str, paths: list[str], stop: threading.Event, timings: list) -> None:
+    """Ordinary page requests while the storm lasts: a person opening a page, with a
+    browser's headers, one after the other."""
+    import requests
+
+    from tests.production import BROWSER_HEADERS
+
+    session = requests.Session()
+    session.headers.update(BROWSER_HEADERS)
+    n = 0
+    while not stop.is_set():
+        path = paths[n % len(paths)]
+        n += 1
+        started = time.perf_counter()
+        try:
+            status = session.get(base + path, timeout=30).status_code
+        except requests.RequestException:
+            status = 0
+        timings.append(((time.perf_counter() - started) * 1000, status))
+        time.sleep(0.1)
+
+
+def run_storm(http, ws_servers, consultation, authors, cookies, readers) -> dict:
+    """Every page loses its socket to a restart of the ASGI processes, comments are
+    posted meanwhile, and the pages come back with live.js's backoff and catch up from
+    their cursor. Measured: ordinary page requests while it lasts, how long the pages
+    take to have every comment again, and the catch-up requests."""
+    from django.conf import settings
+
+    from participation.services import comments as services
+
+    cursor = last_cursor(consultation)
+    workers, results, go, posted, signed = start_readers(
+        ws_servers, http, consultation, cookies, readers, STORM_COMMENTS, cursor, 120
+    )
+    settings.TRIBUNE_RATE_LIMITS = {**settings.TRIBUNE_RATE_LIMITS, "comment": (10**6, 60)}
+    stop, timings = threading.Event(), []
+    probes = [
+        threading.Thread(
+            target=probe_pages, args=(http.url, [consultation.url, "/"], stop, timings)
+        )
+        for _ in range(2)
+    ]
+    for probe in probes:
+        probe.start()
+    time.sleep(2)
+    before = len(timings)
+    go.set()
+    restarted_at = time.time()
+    for ws in ws_servers:
+        ws.stop()
+    for n in range(STORM_COMMENTS):
+        services.post_comment(
+            author=authors[n % len(authors)], consultation=consultation, body=f"{BODY}{n}"
+        )
+    time.sleep(max(0.0, STORM_DOWN_S - (time.time() - restarted_at)))
+    for ws in ws_servers:
+        ws.start()
+    back_at = time.time()
+    posted.set()
+    opened, seen, load = collect(workers, results)
+    stop.set()
+    for probe in probes:
+        probe.join(timeout=60)
+    during = timings[before:]
+    page_ms = [ms for ms, _status in during]
+    recovered_s = [
+        max(each["visible"].values()) - back_at
+        for each in seen
+        if len(each["visible"]) == STORM_COMMENTS
+    ]
+    catch_ups = [
+        (ended - started) * 1000
+        for each in seen
+        for started, ended, _status in each["requests"]
+        if started >= restarted_at
+    ]
+    return {
+        "bench": "live_e2e",
+        "round": "storm",
+        "readers": readers,
+        "signed_in": signed,
+        "connected": opened,
+        "asgi_processes": len(ws_servers),
+        "asgi_down_s": round(back_at - restarted_at, 2),
+        "comments_while_down": STORM_COMMENTS,
+        "pages_recovered": len(recovered_s),
+        "lost": readers * STORM_COMMENTS - sum(len(each["visible"]) for each in seen),
+        "recovered_p50_s": pct(recovered_s, 50),
+        "recovered_p95_s": pct(recovered_s, 95),
+        "reconnections": sum(each["reconnections"] for each in seen),
+        "catch_ups": len(catch_ups),
+        "catch_up_p95_ms": pct(catch_ups, 95),
+        "page_requests_during": len(page_ms),
+        "page_p50_ms": pct(page_ms, 50),
+        "page_p95_ms": pct(page_ms, 95),
+        "page_max_ms": round(max(page_ms), 1) if page_ms else None,
+        "page_errors": sum(1 for _ms, status in during if status != 200),
+        "load_average": [round(value, 2) for value in load],
+    }
+
+
 def main():
     rounds = []
     with ThrowAwayDatabase():
         from django.db import connection
 
-        counts = [int(n) for n in args.readers.split(",")]
-        consultation, authors, cookies = prepare(round(max(counts) * args.signed_in))
+        counts = [int(n) for n in args.readers.split(",") if n.strip() and int(n)]
+        consultation, authors, cookies = prepare(round(max([*counts, args.storm]) * args.signed_in))
         logs = Path(os.environ["TRIBUNE_VAR_DIR"]) / "live_e2e"
         logs.mkdir(parents=True, exist_ok=True)
         env = server_environment(database_url(connection.settings_dict), os.environ["REDIS_URL"])
         http = gunicorn(env, logs / "gunicorn.log", workers=args.workers).start()
-        ws = uvicorn(env, logs / "uvicorn.log").start()
+        ws_servers = [
+            uvicorn(env, logs / f"uvicorn-{n}.log").start() for n in range(args.asgi_processes)
+        ]
         try:
             for readers in counts:
-                figures = run_round(http, ws, consultation, authors, cookies, readers)
+                figures = run_round(http, ws_servers, consultation, authors, cookies, readers)
                 print(json.dumps(figures), flush=True)
                 rounds.append(figures)
                 time.sleep(3)  # the previous readers' connections wind down
+            if args.storm:
+                figures = run_storm(http, ws_servers, consultation, authors, cookies, args.storm)
+                print(json.dumps(figures), flush=True)
+                rounds.append(figures)
         finally:
-            ws.stop()
+            for ws in ws_servers:
+                ws.stop()
             http.stop()
             from django.core.cache import cache
 
