@@ -9,6 +9,7 @@ Ctrl+C.
 
     python -m config.prod run [--env-file FILE] [--port 8080] [--demo]
     python -m config.prod nginx-conf [--listen 80] [--server-name participer.ville.fr]
+        [--tls-cert fullchain.pem --tls-key privkey.pem]
     python -m config.prod restore-check [--env-file FILE]
 
 Django is never imported here: the settings refuse to load without what this script
@@ -75,19 +76,75 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def render_site(*, listen: str, server_name: str, var_dir: Path, gunicorn: str, uvicorn) -> str:
-    """deploy/nginx.conf.template with its @NAMES@ replaced."""
+# TLS as the ANSSI's TLS guide and Mozilla's "intermediate" profile agree: TLS 1.2 and
+# 1.3 only, forward-secret AEAD suites, no session tickets (their key would undo forward
+# secrecy until nginx restarts). HSTS is Django's (SECURE_HSTS_SECONDS), not nginx's.
+TLS_LINES = """\
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+    ssl_prefer_server_ciphers off;
+    ssl_session_cache shared:tribune_tls:10m;
+    ssl_session_timeout 1d;
+    ssl_session_tickets off;
+"""  # noqa: E501 - one nginx directive per line
+
+# Plain HTTP only sends people to HTTPS, and answers the certificate authority's
+# challenges (certbot --webroot -w VAR_DIR/acme) so certificates renew without a stop.
+REDIRECT_SERVER = """
+server {{
+    listen {port};
+    server_name {server_name};
+    server_tokens off;
+    location /.well-known/acme-challenge/ {{
+        root {var_dir}/acme;
+    }}
+    location / {{
+        return 301 https://$host$request_uri;
+    }}
+}}
+"""
+
+
+def render_site(
+    *,
+    listen: str,
+    server_name: str,
+    var_dir: Path,
+    gunicorn: str,
+    uvicorn,
+    tls: tuple[str, str] | None = None,
+    http_port: str = "80",
+) -> str:
+    """deploy/nginx.conf.template with its @NAMES@ replaced; with `tls` (certificate and
+    key files), HTTPS on `listen` and a server on `http_port` that redirects to it."""
     text = TEMPLATE.read_text()
-    for name, value in {
+    var_dir = Path(var_dir).resolve()
+    tls_lines = redirect = ""
+    if tls:
+        cert, key = (str(Path(path).resolve()) for path in tls)
+        listen = f"{listen} ssl http2"
+        tls_lines = TLS_LINES.format(cert=cert, key=key)
+        redirect = REDIRECT_SERVER.format(port=http_port, server_name=server_name, var_dir=var_dir)
+    values = {
+        "TLS": tls_lines.rstrip("\n"),
+        "REDIRECT": redirect,
         "LISTEN": listen,
         "SERVER_NAME": server_name,
-        "VAR_DIR": str(Path(var_dir).resolve()),
+        "VAR_DIR": str(var_dir),
         "GUNICORN": gunicorn,
         "UVICORN_1": uvicorn[0],
         "UVICORN_2": uvicorn[1],
-    }.items():
-        text = text.replace(f"@{name}@", value)
-    return text
+    }
+    # The header's comments name the placeholders: only the directives are filled in.
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.lstrip().startswith("#"):
+            for name, value in values.items():
+                line = line.replace(f"@{name}@", value)
+        lines.append(line)
+    return "".join(lines)
 
 
 def render_main(site: str, run_dir: Path) -> str:
@@ -363,9 +420,14 @@ def run(args) -> int:
 
 
 def nginx_conf(args) -> int:
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("--tls-cert et --tls-key vont ensemble : donnez les deux.", file=sys.stderr)
+        return 2
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
     print(
         render_site(
-            listen=args.listen,
+            listen=args.listen or ("443" if tls else "80"),
+            tls=tls,
             server_name=args.server_name,
             var_dir=Path(args.var_dir),
             gunicorn=f"127.0.0.1:{PRODUCTION_BACKENDS['gunicorn']}",
@@ -480,7 +542,9 @@ def main(argv=None) -> int:
     start.add_argument("--demo", action="store_true", help="charger la démo (idempotent)")
     start.set_defaults(handler=run)
     render = commands.add_parser("nginx-conf", help="imprimer le bloc server de nginx")
-    render.add_argument("--listen", default="80")
+    render.add_argument("--listen", help="port (80, or 443 with --tls-cert)")
+    render.add_argument("--tls-cert", help="certificat (fullchain.pem de Let's Encrypt)")
+    render.add_argument("--tls-key", help="clé privée du certificat (privkey.pem)")
     render.add_argument("--server-name", default="participer.ville.fr")
     render.add_argument("--var-dir", default="/srv/tribune/var")
     render.set_defaults(handler=nginx_conf)
