@@ -68,6 +68,17 @@ def prepare(comments: int):
     return big.url, reader.email, round(time.perf_counter() - started, 1)
 
 
+def collect_static(env: dict) -> None:
+    """Production settings serve hashed static names from the manifest collectstatic
+    writes; a fresh checkout has none yet."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        check=True,
+    )
+
+
 def wrk(url: str, *, duration: int, connections: int, cookie: str = "") -> dict:
     headers = dict(BROWSER_HEADERS)
     if cookie:
@@ -109,14 +120,7 @@ def main():
             redis.url,
             DJANGO_SETTINGS_MODULE="benchmarks.serve_settings",
         )
-        # Production settings serve hashed static names from the manifest collectstatic
-        # writes; a fresh checkout has none yet.
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-            cwd=Path(__file__).resolve().parents[1],
-            env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
-            check=True,
-        )
+        collect_static(env)
         server = gunicorn(env, log_dir / "gunicorn.log", workers=2).start()
         try:
             browser = Browser(server.url)
