@@ -117,7 +117,7 @@ def test_a_satisfaction_comment_with_a_null_character_is_saved_without_it(
         reverse("participation:feedback", args=[consultation.pk]),
         {"rating": "4", "comment": "Très\x00 utile\x08"},
     )
-    assert response.status_code in (302, 200)
+    assert response.status_code == 302
     assert Feedback.objects.get().comment == "Très utile"
 
 
@@ -127,7 +127,7 @@ def test_a_comment_with_a_null_character_is_published_without_it(client, users, 
         reverse("participation:comment_create", args=[consultation.pk]),
         {"body": "Plus de\x00 pistes\x0c cyclables"},
     )
-    assert response.status_code in (302, 200)
+    assert response.status_code == 302
     assert consultation.comments.get().body == "Plus de pistes cyclables"
 
 

@@ -51,13 +51,18 @@ def test_who_sees_which_figures(client, users, figures, role, status, sees_visit
     assert ("Chiffres de modération" in html) is sees_moderation
 
 
-@pytest.mark.parametrize("role", ["citizen", "agent", "anonymous"])
-def test_citizens_and_agents_see_no_figures(client, users, figures, role):
+@pytest.mark.parametrize(
+    ("role", "refused"), [("citizen", 403), ("agent", 403), ("anonymous", 302)]
+)
+def test_citizens_and_agents_see_no_figures(client, users, figures, role, refused):
     if role != "anonymous":
         client.force_login(users[role])
     response = client.get(DASHBOARD)
-    # Outside the admin: sent to the login page, never shown a figure.
-    assert response.status_code in (302, 403)
+    # Outside the admin: refused when signed in, sent to the sign-in page otherwise, never
+    # shown a figure.
+    assert response.status_code == refused
+    if refused == 302:
+        assert response["Location"].startswith("/compte/connexion/")
     assert "taux d’engagement" not in response.content.decode()
 
 
