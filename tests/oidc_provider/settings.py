@@ -72,3 +72,7 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
 }
+# Cookies do not tell ports apart: on 127.0.0.1 the provider's own cookies must not
+# overwrite Tribune's session and CSRF cookies.
+SESSION_COOKIE_NAME = "provider_session"
+CSRF_COOKIE_NAME = "provider_csrftoken"
