@@ -113,7 +113,7 @@ def local_path(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-SECRET = "secret-de-test-oidc"
+SECRET = "secret-de-test-oidc-assez-long-pour-signer-en-hs256"
 
 
 @pytest.fixture(scope="session")

@@ -96,3 +96,34 @@ def test_second_sign_in_goes_straight_in(client, franceconnect):
     assert response.status_code == 302
     assert client.get("/").context["user"].email == email
     assert User.objects.filter(email=email).count() == 1
+
+
+def test_signing_out_ends_the_provider_session_with_the_id_token_hint(client, franceconnect):
+    person, _email = new_person(franceconnect)
+    first_sign_in(client, franceconnect, person)
+    assert "tribune_oidc" in client.session
+    response = client.post("/compte/deconnexion/")
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == franceconnect.issuer + "/logout/"
+    query = parse_qs(target.query)
+    assert query["post_logout_redirect_uri"] == ["http://testserver/"]
+    assert len(query["state"][0]) >= 32
+    assert query["id_token_hint"][0].count(".") == 2
+    # Tribune's session is over and keeps no token.
+    assert not client.get("/").context["user"].is_authenticated
+    assert "tribune_oidc" not in client.session
+    # The provider, given the hint, ends its own session and sends the person back.
+    browser = franceconnect.browser(person)
+    back = browser.get(response["Location"], allow_redirects=False, timeout=5)
+    assert back.status_code == 302
+    assert back.headers["Location"].startswith("http://testserver/")
+    assert browser.get(franceconnect.url + "/whoami/", timeout=5).json() == {"username": None}
+
+
+def test_signing_out_of_a_password_session_stays_at_tribune(client, franceconnect):
+    from tests import factories
+
+    client.force_login(factories.UserFactory())
+    response = client.post("/compte/deconnexion/")
+    assert response["Location"] == "/"
