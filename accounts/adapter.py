@@ -24,6 +24,14 @@ class AccountAdapter(DefaultAccountAdapter):
             user.groups.add(group)
         return user
 
+    def get_login_stages(self):
+        return [
+            "accounts.stages.AuthenticateStage"
+            if path == "allauth.mfa.stages.AuthenticateStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
     def get_logout_redirect_url(self, request):
         # Asked before the session ends: a FranceConnect or ProConnect session ends at the
         # provider too, which then sends the person back here.
@@ -41,6 +49,24 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if sociallogin.account.provider == "proconnect":
             return False
         return super().is_open_for_signup(request, sociallogin)
+
+    def can_authenticate_by_email(self, login, email):
+        # Only ProConnect opens an existing account by its address, and only a team
+        # account (accounts.roles) whose address Tribune verified itself: an agent's
+        # professional address is theirs; a citizen's account is never opened this way.
+        return login.account.provider == "proconnect"
+
+    def authenticate_by_email(self, sociallogin):
+        found = super().authenticate_by_email(sociallogin)
+        if found is None:
+            return None
+        user, email = found
+        team = roles.has_role(user, roles.AGENTS, *roles.STAFF) or user.is_superuser
+        verified = user.emailaddress_set.filter(email__iexact=email, verified=True).exists()
+        if not (team and verified):
+            logger.warning("ProConnect sign-in refused: no team account with that address")
+            return None
+        return found
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
