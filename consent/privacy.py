@@ -155,6 +155,26 @@ registry.register_data(
 )
 
 registry.register_data(
+    "socialaccount.SocialAccount",
+    user_fields=["user"],
+    category=ACCOUNT,
+    purpose=_(
+        "Sign you in with FranceConnect (or ProConnect for the team) and, for polls open "
+        "to verified residents only, know that your identity was verified. Received from "
+        "FranceConnect: a pseudonymous identifier, your e-mail address, and your postcode "
+        "when FranceConnect sends your address. Your name, birth date and birth place may "
+        "be sent too: they are neither shown nor kept."
+    ),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=TEAM_AND_HOST,
+    retention=_("As long as the account, or until you unlink FranceConnect in « My data »."),
+    export=fields("provider", "uid", "date_joined", "last_login", "extra_data"),
+    export_name="connexions-franceconnect",
+    label=_("FranceConnect and ProConnect links"),
+    erase=delete(),
+)
+
+registry.register_data(
     "usersessions.UserSession",
     user_fields=["user"],
     category=_("Sessions"),

@@ -223,6 +223,7 @@ def privacy_centre(request):
             "exports": user.data_exports.all()[:5],
             "export_days": settings.TRIBUNE_RETENTION_DAYS["data_exports"],
             "consents": user.consent_records.all()[:20],
+            "franceconnect_link": user.socialaccount_set.filter(provider="franceconnect").first(),
         },
     )
 
