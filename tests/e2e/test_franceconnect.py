@@ -55,3 +55,23 @@ def test_citizen_signs_up_with_franceconnect_and_signs_out_at_both_ends(
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
     page.goto(franceconnect.url + "/whoami/")
     assert '"username": null' in page.content()
+
+
+def test_an_agent_signs_in_with_proconnect_and_its_second_factor_opens_the_admin(
+    page, live_site, franceconnect
+):
+    person = franceconnect.person(
+        "agent-navigateur",
+        email="moderation@demo.tribune.test",
+        acr="https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+    )
+    page.goto(live_site.url("/compte/connexion/?next=/admin/"))
+    page.get_by_role("button", name="S’identifier avec ProConnect").click()
+    page.get_by_label("Identifiant").fill(person["username"])
+    page.get_by_label("Mot de passe").fill(person["password"])
+    page.get_by_role("button", name="Se connecter").click()
+    page.locator("input[name=allow]").click()
+    # Straight into the admin: no authenticator code asked.
+    page.wait_for_url(re.compile(re.escape(live_site.base_url) + r"/admin/"), timeout=30_000)
+    expect(page.locator("input[name=code]")).to_have_count(0)
+    expect(page.get_by_role("main")).to_be_visible()
