@@ -61,7 +61,7 @@ def participant_reason(user, consultation) -> str | None:
         }
     if status == "closed":
         return _("This consultation is closed.")
-    return None
+    return verified_reason(user, consultation)
 
 
 # --- Polls ---------------------------------------------------------------------------------
@@ -89,20 +89,20 @@ def vote_reason(user, poll) -> str | None:
 VOTE_AS_VERIFIED_RESIDENT = "participation.vote_as_verified_resident"
 
 
-def verified_reason(user, poll) -> str | None:
-    """Why a poll reserved to verified identities (and, optionally, to residents of some
-    places) refuses this person, with the way to qualify."""
-    if not poll.verified_only:
+def verified_reason(user, reserved) -> str | None:
+    """Why a consultation or a poll reserved to verified identities (and, optionally, to
+    residents of some places) refuses this person, with the way to qualify."""
+    if not reserved.verified_only:
         return None
     if not identity.is_verified(user):
         return _(
-            "This poll is reserved to people whose identity is verified: sign in with "
+            "Taking part here is reserved to people whose identity is verified: sign in with "
             "FranceConnect, or link FranceConnect to your account in « My data »."
         )
-    codes = poll.place_codes
+    codes = reserved.place_codes
     if codes and not identity.places(user) & codes:
         return _(
-            "This poll is reserved to the residents of %(places)s, according to the address "
+            "Taking part here is reserved to the residents of %(places)s, according to the address "
             "FranceConnect sends. FranceConnect did not send an address there for you."
         ) % {"places": ", ".join(sorted(codes))}
     return None

@@ -1,5 +1,6 @@
-"""Polls reserved to verified identities (FranceConnect), optionally to the residents of
-some places: who may vote, what the others read, what the results say."""
+"""Consultations and polls reserved to verified identities (FranceConnect), optionally
+to the residents of some places: who may vote, what the others read, what the results
+say."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -39,11 +40,11 @@ def residents_poll(consultation):
 def test_a_person_not_verified_is_told_why_and_how(client, users, residents_poll, consultation):
     logged_in(client, users["citizen"])
     html = poll_html(client.get(consultation.url), residents_poll)
-    assert "réservé aux personnes dont l’identité est vérifiée" in html
+    assert "réservée aux personnes dont l’identité est vérifiée" in html
     assert "FranceConnect" in html and "« Mes données »" in html
     response = client.post(vote_url(residents_poll), form_data(residents_poll), follow=True)
     assert not Ballot.objects.filter(poll=residents_poll).exists()
-    assert "réservé aux personnes dont l’identité est vérifiée" in response.content.decode()
+    assert "réservée aux personnes dont l’identité est vérifiée" in response.content.decode()
 
 
 def test_a_verified_resident_votes_and_results_count_verified_participants(
@@ -61,7 +62,7 @@ def test_a_verified_resident_votes_and_results_count_verified_participants(
 
 def test_a_verified_person_living_elsewhere_is_told_why(users, residents_poll):
     elsewhere = verified(postcode="75011")
-    with pytest.raises(PermissionDenied, match="réservé aux résidents de 69001, 69381"):
+    with pytest.raises(PermissionDenied, match="réservée aux résidents de 69001, 69381"):
         poll_services.cast_ballot(voter=elsewhere, poll=residents_poll, answers={})
     assert not Ballot.objects.exists()
 
@@ -81,3 +82,23 @@ def test_an_ordinary_poll_records_who_was_verified_without_asking_it(users, cons
     assert not poll_services.cast_ballot(
         voter=users["citizen"], poll=poll, answers=answer
     ).ballot.verified
+
+
+def test_a_consultation_reserved_to_verified_residents(users, consultation):
+    from participation import permissions
+
+    consultation.verified_only = True
+    consultation.allowed_places = "69001"
+    consultation.save()
+    assert "réservée aux personnes dont l’identité est vérifiée" in permissions.reason(
+        users["citizen"], permissions.COMMENT, consultation
+    )
+    assert "réservée aux résidents de 69001" in permissions.reason(
+        verified(postcode="75011"), permissions.COMMENT, consultation
+    )
+    resident = verified(postcode="69001")
+    assert permissions.can(resident, permissions.COMMENT, consultation)
+    # Its polls follow the consultation's rule.
+    poll = factories.poll(consultation)
+    assert not permissions.can(users["citizen"], permissions.VOTE, poll)
+    assert poll_services.cast_ballot(voter=resident, poll=poll, answers=answers(poll)).created
