@@ -102,6 +102,9 @@ def test_signing_out_ends_the_provider_session_with_the_id_token_hint(client, fr
     person, _email = new_person(franceconnect)
     first_sign_in(client, franceconnect, person)
     assert "tribune_oidc" in client.session
+    # The confirmation page (sign-out without JavaScript) leaves the token in place.
+    assert client.get("/compte/deconnexion/").status_code == 200
+    assert "tribune_oidc" in client.session
     response = client.post("/compte/deconnexion/")
     assert response.status_code == 302
     target = urlsplit(response["Location"])
