@@ -23,8 +23,13 @@ def is_verified(user) -> bool:
 
 
 def places(user) -> set[str]:
+    """The places of a verified person: from FranceConnect's address claim, or else the
+    postcode they declared in « Mes données » (the pages say which one counts)."""
     link = _link(user)
     if link is None:
         return set()
     claims = (link.extra_data or {}).get("userinfo") or {}
-    return {str(claims[key]).strip() for key in ("address_postcode", "cog") if claims.get(key)}
+    sent = {str(claims[key]).strip() for key in ("address_postcode", "cog") if claims.get(key)}
+    if sent:
+        return sent
+    return {user.declared_postcode} if user.declared_postcode else set()

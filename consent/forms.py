@@ -135,6 +135,23 @@ class DisplayNameForm(forms.ModelForm):
         return name
 
 
+class PostcodeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["declared_postcode"]
+        widgets = {
+            "declared_postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            )
+        }
+        help_texts = {
+            "declared_postcode": _(
+                "Used only for polls reserved to residents when FranceConnect sends no "
+                "address. Leave empty to remove it."
+            )
+        }
+
+
 class NotificationsForm(forms.Form):
     notifications = forms.BooleanField(
         label=_("Send me e-mails about the consultations I take part in"),

@@ -103,7 +103,7 @@ def verified_reason(user, reserved) -> str | None:
     if codes and not identity.places(user) & codes:
         return _(
             "Taking part here is reserved to the residents of %(places)s, according to the address "
-            "FranceConnect sends. FranceConnect did not send an address there for you."
+            "FranceConnect sends or, when it sends none, the postcode you declared in « My data »."
         ) % {"places": ", ".join(sorted(codes))}
     return None
 

@@ -102,3 +102,42 @@ def test_a_consultation_reserved_to_verified_residents(users, consultation):
     poll = factories.poll(consultation)
     assert not permissions.can(users["citizen"], permissions.VOTE, poll)
     assert poll_services.cast_ballot(voter=resident, poll=poll, answers=answers(poll)).created
+
+
+def test_without_an_address_from_franceconnect_a_declared_postcode_counts(
+    client, users, residents_poll
+):
+    resident = verified()  # FranceConnect sent no address
+    assert not permissions_can_vote(resident, residents_poll)
+    logged_in(client, resident)
+    page = client.get("/mes-donnees/").content.decode()
+    assert "FranceConnect n’a pas transmis votre adresse" in page
+    refused = client.post(
+        "/mes-donnees/", {"section": "postcode", "place-declared_postcode": "690"}
+    )
+    assert refused.status_code == 200
+    assert "Un code postal français a cinq chiffres" in refused.content.decode()
+    assert 'value="690"' in refused.content.decode()
+    resident.refresh_from_db()
+    assert resident.declared_postcode == ""
+    saved = client.post(
+        "/mes-donnees/", {"section": "postcode", "place-declared_postcode": "69001"}
+    )
+    assert saved.status_code == 302
+    resident.refresh_from_db()
+    assert resident.declared_postcode == "69001"
+    assert permissions_can_vote(resident, residents_poll)
+
+
+def test_an_address_from_franceconnect_wins_over_a_declared_postcode(users, residents_poll):
+    elsewhere = verified(postcode="75011")
+    elsewhere.declared_postcode = "69001"
+    elsewhere.save()
+    assert not permissions_can_vote(elsewhere, residents_poll)
+
+
+def permissions_can_vote(user, poll):
+    from participation import permissions
+
+    fresh = type(user).objects.get(pk=user.pk)  # the link is cached per instance
+    return permissions.can(fresh, permissions.VOTE, poll)
