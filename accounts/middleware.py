@@ -56,14 +56,17 @@ class StaffSecondFactorMiddleware:
             return TemplateResponse(
                 request, "accounts/admin_refused.html", status=403
             ).render()  # returned by a middleware: nothing renders it later
-        if not permissions.has_second_factor(user):
+        passed = permissions.passed_second_factor(request.session, user)
+        # A session that passed a second factor elsewhere (ProConnect asserting one)
+        # needs no authenticator of Tribune's.
+        if not passed and not permissions.has_second_factor(user):
             return TemplateResponse(
                 request,
                 "accounts/admin_second_factor.html",
                 {"activate_url": reverse("mfa_activate_totp")},
                 status=403,
             ).render()
-        if not permissions.passed_second_factor(request.session, user):
+        if not passed:
             target = request.get_full_path() if request.method == "GET" else ADMIN_PREFIX
             return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': target})}")
         return None

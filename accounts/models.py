@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,17 @@ class User(AbstractUser):
         max_length=60,
         default=generate_display_name,
         help_text=_("Shown next to your contributions. Use a pseudonym if you prefer."),
+    )
+
+    # Declared by the person in « Mes données », used only where FranceConnect sent no
+    # address: polls reserved to residents say which of the two they relied on.
+    declared_postcode = models.CharField(
+        _("declared postcode"),
+        max_length=5,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\d{5}$", _("A French postcode has five digits, such as 69001."))
+        ],
     )
 
     USERNAME_FIELD = "email"

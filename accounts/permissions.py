@@ -33,6 +33,21 @@ def record_second_factor(session, user, how: str) -> None:
     session[SESSION_KEY] = {"user": str(user.pk), "how": how, "at": int(time.time())}
 
 
+def asserts_second_factor(extra_data) -> bool:
+    """ProConnect's ID token says the agent passed a second factor at their identity
+    provider (an `acr` or an `amr` of settings' lists): the admin does not ask again."""
+    from django.conf import settings
+
+    claims = (extra_data or {}).get("userinfo") or {}
+    acr = claims.get("acr")
+    amr = claims.get("amr") or []
+    if isinstance(amr, str):
+        amr = [amr]
+    return acr in settings.TRIBUNE_PROCONNECT_MFA_ACR or bool(
+        set(amr) & set(settings.TRIBUNE_PROCONNECT_MFA_AMR)
+    )
+
+
 def passed_second_factor(session, user) -> bool:
     record = session.get(SESSION_KEY) if session is not None else None
     return isinstance(record, dict) and record.get("user") == str(user.pk)

@@ -12,6 +12,7 @@ docs/operations.md lists every variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -111,6 +112,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     # Live updates, cookies, background tasks
     "channels",
@@ -389,6 +392,86 @@ TRIBUNE_ADMIN_REQUIRE_SECOND_FACTOR = env.flag("TRIBUNE_ADMIN_REQUIRE_SECOND_FAC
 # Wagtail's sign-in forms take a password alone: its admin and private pages send people
 # to allauth's (config/urls.py also redirects their old addresses), and its admin offers
 # no reset form of its own.
+# --- FranceConnect (citizens) and ProConnect (agents), OpenID Connect ----------------------
+# One allauth app per identity provider, configured by environment variables only; a
+# provider whose client id is empty is absent (no button, no address).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# A first FranceConnect sign-in shows a short form (age, terms of use): the terms are
+# accepted by the person, never implied.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_FORMS = {"signup": "consent.forms.SocialSignupForm"}
+# An address received from a provider never opens an existing account: the person signs
+# in with their password first and then links FranceConnect (« Mes données »).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.seconds("OIDC_TIMEOUT", 5.0)
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+TRIBUNE_OIDC_ALGORITHMS = env.words("OIDC_ID_TOKEN_ALGORITHMS", "RS256,ES256")
+# ProConnect's `acr` values (and `amr` methods) that assert a second factor; such a
+# sign-in counts as the admin's second factor (accounts.permissions).
+TRIBUNE_PROCONNECT_MFA_ACR = env.words(
+    "PROCONNECT_MFA_ACR",
+    "eidas2,eidas3,https://proconnect.gouv.fr/assurance/self-asserted-2fa,"
+    "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+)
+TRIBUNE_PROCONNECT_MFA_AMR = env.words("PROCONNECT_MFA_AMR", "mfa,otp,totp,pop")
+
+
+def _oidc_app(provider_id, name, prefix, *, scope, acr_values):
+    client_id = env.text(f"{prefix}_CLIENT_ID")
+    if not client_id:
+        return None
+    return {
+        "provider_id": provider_id,
+        "name": name,
+        "client_id": client_id,
+        "secret": env.text(f"{prefix}_SECRET"),
+        "settings": {
+            "server_url": env.text(f"{prefix}_ISSUER"),
+            "oauth_pkce_enabled": True,
+            "scope": env.words(f"{prefix}_SCOPES", scope),
+            "auth_params": {"acr_values": v}
+            if (v := env.text(f"{prefix}_ACR_VALUES", acr_values))
+            else {},
+            # Both providers check every address they send.
+            "email_verified": True,
+        },
+    }
+
+
+_OIDC_APPS = [
+    app
+    for app in (
+        _oidc_app(
+            "franceconnect",
+            "FranceConnect",
+            "FRANCECONNECT",
+            scope="openid,email",
+            acr_values="eidas1",
+        ),
+        _oidc_app(
+            "proconnect", "ProConnect", "PROCONNECT", scope="openid,email,uid", acr_values=""
+        ),
+    )
+    if app
+]
+OIDC_ORIGINS = sorted(
+    {
+        "{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"]))
+        for app in _OIDC_APPS
+        if app["settings"]["server_url"]
+    }
+)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "accounts.oidc.provider.TribuneOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": _OIDC_APPS,
+    }
+}
+
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
@@ -531,7 +614,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # The sign-in and sign-out forms of FranceConnect and ProConnect answer with a
+    # redirect to the provider, which form-action governs too.
+    "form-action": [CSP.SELF, *OIDC_ORIGINS],
     "frame-ancestors": [CSP.SELF],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],

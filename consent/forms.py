@@ -1,3 +1,4 @@
+from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from cookie_consent.cache import all_cookie_groups
 from django import forms
 from django.conf import settings
@@ -24,9 +25,9 @@ def under_age_message():
     ) % {"age": settings.TRIBUNE_MINIMUM_AGE}
 
 
-class SignupForm(AccountsSignupForm):
-    """accounts' sign-up form plus what consent needs: the terms, the age, and the
-    separate, unticked e-mail opt-in."""
+class ConsentFields(forms.Form):
+    """What consent needs of every new account, whatever door it comes in by: the terms,
+    the age, and the separate, unticked e-mail opt-in."""
 
     age = forms.ChoiceField(
         label=_("Your age"),
@@ -45,16 +46,6 @@ class SignupForm(AccountsSignupForm):
         required=False,
         help_text=_("Answers to my comments, results. I can stop them at any time."),
     )
-
-    field_order = [
-        "email",
-        "display_name",
-        "password1",
-        "password2",
-        "age",
-        "accept_terms",
-        "notifications",
-    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,6 +75,27 @@ class SignupForm(AccountsSignupForm):
         records.record_age(user)
         if self.cleaned_data.get("notifications"):
             records.set_notifications(user, True)
+
+
+class SignupForm(ConsentFields, AccountsSignupForm):
+    """accounts' sign-up form with the consent fields."""
+
+    field_order = [
+        "email",
+        "display_name",
+        "password1",
+        "password2",
+        "age",
+        "accept_terms",
+        "notifications",
+    ]
+
+
+class SocialSignupForm(ConsentFields, AllauthSocialSignupForm):
+    """The first sign-in with FranceConnect: the address received (which the person may
+    change), then the same consent fields as the sign-up form; no password."""
+
+    field_order = ["email", "age", "accept_terms", "notifications"]
 
 
 class CookieChoiceForm(forms.Form):
@@ -121,6 +133,23 @@ class DisplayNameForm(forms.ModelForm):
                 _("Your display name is public: please do not put an e-mail address in it.")
             )
         return name
+
+
+class PostcodeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["declared_postcode"]
+        widgets = {
+            "declared_postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            )
+        }
+        help_texts = {
+            "declared_postcode": _(
+                "Used only for polls reserved to residents when FranceConnect sends no "
+                "address. Leave empty to remove it."
+            )
+        }
 
 
 class NotificationsForm(forms.Form):

@@ -48,6 +48,7 @@ def export_profile(entry, user):
         "display_name": user.display_name,
         "first_name": user.first_name,
         "last_name": user.last_name,
+        "declared_postcode": user.declared_postcode,
         "date_joined": user.date_joined,
         "last_login": user.last_login,
         "roles": ", ".join(user.groups.order_by("name").values_list("name", flat=True)),
@@ -60,6 +61,7 @@ export_profile.columns = (
     "display_name",
     "first_name",
     "last_name",
+    "declared_postcode",
     "date_joined",
     "last_login",
     "roles",
@@ -151,6 +153,26 @@ registry.register_data(
     export=fields("type", "created_at", "last_used_at"),
     export_name="double-authentification",
     label=_("two-step verification devices"),
+    erase=delete(),
+)
+
+registry.register_data(
+    "socialaccount.SocialAccount",
+    user_fields=["user"],
+    category=ACCOUNT,
+    purpose=_(
+        "Sign you in with FranceConnect (or ProConnect for the team) and, for polls open "
+        "to verified residents only, know that your identity was verified. Received from "
+        "FranceConnect: a pseudonymous identifier, your e-mail address, and your postcode "
+        "when FranceConnect sends your address. Your name, birth date and birth place may "
+        "be sent too: they are neither shown nor kept."
+    ),
+    legal_basis=LegalBasis.PUBLIC_INTEREST,
+    recipients=TEAM_AND_HOST,
+    retention=_("As long as the account, or until you unlink FranceConnect in « My data »."),
+    export=fields("provider", "uid", "date_joined", "last_login", "extra_data"),
+    export_name="connexions-franceconnect",
+    label=_("FranceConnect and ProConnect links"),
     erase=delete(),
 )
 

@@ -198,6 +198,7 @@ def privacy_centre(request):
     notifications_form = forms.NotificationsForm(
         initial={"notifications": records.wants_notifications(user)}, prefix="notifications"
     )
+    postcode_form = forms.PostcodeForm(instance=user, prefix="place")
     if request.method == "POST":
         section = request.POST.get("section")
         if section == "display_name":
@@ -207,6 +208,15 @@ def privacy_centre(request):
                 messages.success(request, _("Your display name is updated."))
                 return redirect("consent:privacy_centre")
             user.refresh_from_db(fields=["display_name"])
+        elif section == "postcode":
+            postcode_form = forms.PostcodeForm(request.POST, instance=user, prefix="place")
+            if postcode_form.is_valid():
+                account.update_declared_postcode(
+                    user, user, postcode_form.cleaned_data["declared_postcode"]
+                )
+                messages.success(request, _("Your postcode is saved."))
+                return redirect("consent:privacy_centre")
+            user.refresh_from_db(fields=["declared_postcode"])
         elif section == "notifications":
             notifications_form = forms.NotificationsForm(request.POST, prefix="notifications")
             if notifications_form.is_valid():
@@ -219,10 +229,12 @@ def privacy_centre(request):
         {
             "name_form": name_form,
             "notifications_form": notifications_form,
+            "postcode_form": postcode_form,
             "held": _held_data(user),
             "exports": user.data_exports.all()[:5],
             "export_days": settings.TRIBUNE_RETENTION_DAYS["data_exports"],
             "consents": user.consent_records.all()[:20],
+            "franceconnect_link": user.socialaccount_set.filter(provider="franceconnect").first(),
         },
     )
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
+from accounts import identity, roles
 from consent.services import records as consent_records
 from participation.models import State
 
@@ -61,7 +61,7 @@ def participant_reason(user, consultation) -> str | None:
         }
     if status == "closed":
         return _("This consultation is closed.")
-    return None
+    return verified_reason(user, consultation)
 
 
 # --- Polls ---------------------------------------------------------------------------------
@@ -81,7 +81,38 @@ def vote_reason(user, poll) -> str | None:
         return _("This poll closed on %(date)s.") % {
             "date": formats.date_format(poll.effective_closes_at, "j F Y")
         }
-    return participant_reason(user, poll.consultation)
+    if why := participant_reason(user, poll.consultation):
+        return why
+    return verified_reason(user, poll)
+
+
+VOTE_AS_VERIFIED_RESIDENT = "participation.vote_as_verified_resident"
+
+
+def verified_reason(user, reserved) -> str | None:
+    """Why a consultation or a poll reserved to verified identities (and, optionally, to
+    residents of some places) refuses this person, with the way to qualify."""
+    if not reserved.verified_only:
+        return None
+    if not identity.is_verified(user):
+        return _(
+            "Taking part here is reserved to people whose identity is verified: sign in with "
+            "FranceConnect, or link FranceConnect to your account in « My data »."
+        )
+    codes = reserved.place_codes
+    if codes and not identity.places(user) & codes:
+        return _(
+            "Taking part here is reserved to the residents of %(places)s, according to the address "
+            "FranceConnect sends or, when it sends none, the postcode you declared in « My data »."
+        ) % {"places": ", ".join(sorted(codes))}
+    return None
+
+
+@rule(VOTE_AS_VERIFIED_RESIDENT)
+def vote_as_verified_resident_reason(user, poll) -> str | None:
+    """The vote in a poll reserved to verified residents (the same rule as VOTE: named
+    apart so the matrix shows who passes the identity check)."""
+    return vote_reason(user, poll)
 
 
 @rule(CHANGE_BALLOT)

@@ -8,6 +8,7 @@ from accounts import roles
 from cms.permissions import grant_editorial_permissions
 from tests import factories
 from tests.clients import Client
+from tests.oidc import oidc_provider  # noqa: F401 (a fixture: the local OpenID provider)
 
 
 def pytest_configure(config):

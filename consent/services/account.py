@@ -22,6 +22,14 @@ def update_display_name(actor, user, display_name: str):
     return user
 
 
+def update_declared_postcode(actor, user, postcode: str):
+    permissions.require(actor, permissions.EDIT_PROFILE, user)
+    user.declared_postcode = postcode
+    user.save(update_fields=["declared_postcode"])
+    logger.info("declared postcode changed for account %s", user.pk)
+    return user
+
+
 def delete_account(actor, user, *, choice: str, recently_authenticated: bool) -> dict:
     """Erase the account at once; contributions stay anonymised or go, as chosen.
 

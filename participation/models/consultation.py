@@ -90,6 +90,25 @@ class ConsultationPage(StemmedSearch, RememberedRestrictions, ParticipationPerio
         help_text=_("Commenters may say whether they are for, against or neutral."),
     )
 
+    verified_only = models.BooleanField(
+        _("verified identity required"),
+        default=False,
+        help_text=_("Only people signed in with FranceConnect may comment, support and vote here."),
+    )
+    allowed_places = models.CharField(
+        _("residents of"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Optional, with « verified identity required »: postcodes or INSEE commune codes, "
+            "separated by commas. Only people whose FranceConnect address is there may take part."
+        ),
+    )
+
+    @property
+    def place_codes(self) -> set[str]:
+        return {code.strip() for code in self.allowed_places.split(",") if code.strip()}
+
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
@@ -110,6 +129,10 @@ class ConsultationPage(StemmedSearch, RememberedRestrictions, ParticipationPerio
                 FieldPanel("comment_positions"),
             ],
             heading=_("Comments"),
+        ),
+        FieldRowPanel(
+            [FieldPanel("verified_only"), FieldPanel("allowed_places")],
+            heading=_("Verified participation"),
         ),
     ]
     edit_handler = TabbedInterface(

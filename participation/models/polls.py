@@ -79,6 +79,20 @@ class Poll(ClusterableModel):
         default=True,
         help_text=_("Until the poll closes."),
     )
+    verified_only = models.BooleanField(
+        _("verified identity required"),
+        default=False,
+        help_text=_("Only people signed in with FranceConnect may vote."),
+    )
+    allowed_places = models.CharField(
+        _("residents of"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Optional, with « verified identity required »: postcodes or INSEE commune codes, "
+            "separated by commas. Only people whose FranceConnect address is there may vote."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -92,6 +106,7 @@ class Poll(ClusterableModel):
             [
                 FieldRowPanel([FieldPanel("closes_at"), FieldPanel("results_visibility")]),
                 FieldPanel("allow_change"),
+                FieldRowPanel([FieldPanel("verified_only"), FieldPanel("allowed_places")]),
                 FieldPanel("is_published"),
             ],
             heading=_("Settings"),
@@ -106,6 +121,10 @@ class Poll(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def place_codes(self) -> set[str]:
+        return {code.strip() for code in self.allowed_places.split(",") if code.strip()}
 
     @property
     def effective_closes_at(self):
@@ -246,6 +265,9 @@ class Ballot(models.Model):
         related_name="poll_ballots",
     )
     shard = models.PositiveSmallIntegerField(_("tally shard"), default=0)
+    # The voter's identity was verified by FranceConnect when the ballot was cast: the
+    # results say how many such participants voted.
+    verified = models.BooleanField(_("verified identity"), default=False)
     created_at = models.DateTimeField(_("cast at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed at"), auto_now=True)
 
@@ -255,6 +277,13 @@ class Ballot(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["poll", "voter"], name="participation_one_ballot_per_person"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["poll"],
+                condition=models.Q(verified=True),
+                name="participation_ballot_verified",
             )
         ]
 

@@ -122,6 +122,7 @@ class PollBlock:
     change_reason: str | None
     results_visible: bool
     form: object = None
+    verified_participants: int | None = None  # polls reserved to verified identities
 
     @property
     def has_voted(self) -> bool:
@@ -170,6 +171,20 @@ def blocks_for(polls, user, now=None) -> list:
                 "selections", "text_answers"
             )
         }
+    # One indexed count per poll reserved to verified identities (a partial index on
+    # the verified ballots), none for the others.
+    verified = (
+        {
+            row["poll"]: row["total"]
+            for row in Ballot.objects.filter(
+                poll__in=[poll for poll in polls if poll.verified_only], verified=True
+            )
+            .values("poll")
+            .annotate(total=Count("id"))
+        }
+        if any(poll.verified_only for poll in polls)
+        else {}
+    )
     blocks = []
     for poll in polls:
         ballot = ballots.get(poll.pk)
@@ -187,6 +202,7 @@ def blocks_for(polls, user, now=None) -> list:
                     permissions.reason(user, permissions.CHANGE_BALLOT, poll) if ballot else None
                 ),
                 results_visible=poll.results_visible_to(ballot is not None, now),
+                verified_participants=verified.get(poll.pk, 0) if poll.verified_only else None,
             )
         )
     return blocks

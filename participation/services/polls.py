@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import identity
 from participation import events, permissions, ratelimits
 from participation.models import (
     Ballot,
@@ -176,7 +177,12 @@ def _write(voter, poll, answers: Answers) -> Outcome:
     created = ballot is None
     before_choices, before_texts = {}, {}
     if created:
-        ballot = Ballot.objects.create(poll=poll, voter=voter, shard=secrets.randbelow(_shards()))
+        ballot = Ballot.objects.create(
+            poll=poll,
+            voter=voter,
+            shard=secrets.randbelow(_shards()),
+            verified=identity.is_verified(voter),
+        )
     else:
         before_choices = dict(ballot.selections.values_list("choice_id", "question_id"))
         before_texts = {answer.question_id: answer for answer in ballot.text_answers.all()}

@@ -23,6 +23,7 @@ PEOPLE = (
     "anonymous",
     "unverified",
     "citizen",
+    "verified",
     "author",
     "banned",
     "agent",
@@ -34,6 +35,7 @@ PEOPLE = (
 )
 PARTICIPANTS = {
     "citizen",
+    "verified",
     "author",
     "agent",
     "moderator",
@@ -50,6 +52,8 @@ TEAM = {"communication", "administrator"}
 MATRIX = {
     permissions.VOTE: ("poll", PARTICIPANTS),
     permissions.CHANGE_BALLOT: ("poll", PARTICIPANTS),
+    # Signed in with FranceConnect, with an address in the poll's places.
+    permissions.VOTE_AS_VERIFIED_RESIDENT: ("verified residents' poll", {"verified"}),
     permissions.COMMENT: ("consultation", PARTICIPANTS),
     permissions.REPLY: ("comment", PARTICIPANTS),
     permissions.ANSWER_OFFICIALLY: (
@@ -86,6 +90,10 @@ MATRIX = {
 def world(users, consultation, other):
     people = dict(users)
     people["author"] = factories.UserFactory()
+    people["verified"] = factories.UserFactory()
+    people["verified"].socialaccount_set.create(
+        provider="franceconnect", uid="fc-1", extra_data={"userinfo": {"cog": "69381"}}
+    )
     people["banned"] = factories.UserFactory()
     for name, where in (("scoped_here", consultation), ("scoped_elsewhere", other)):
         people[name] = factories.UserFactory(role=roles.MODERATORS, is_staff=True)
@@ -109,6 +117,9 @@ def world(users, consultation, other):
     )
     targets = {
         "poll": factories.poll(consultation, allow_change=True),
+        "verified residents' poll": factories.poll(
+            consultation, verified_only=True, allowed_places="69001, 69381"
+        ),
         "consultation": consultation,
         "comment": comment,
         "nothing": None,
