@@ -146,6 +146,9 @@ def configure(settings, provider, *, sites, server_url=None):
     from django.utils.csp import CSP
 
     provider.misbehave("")
+    # allauth writes its callback address with ACCOUNT_DEFAULT_HTTP_PROTOCOL, "https" with
+    # production settings; the test servers speak the protocol of `sites`.
+    settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = sites[0].split(":", 1)[0]
     for client_id in ("franceconnect", "proconnect"):
         provider.register(client_id, SECRET, sites=sites)
     extra = {"server_url": server_url} if server_url else {}
