@@ -665,6 +665,10 @@ if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer
 # Recipients handled per batch by the fan-out task: one INSERT and a few reads per batch,
 # so memory stays flat for a thread followed by 100,000 people.
 TRIBUNE_NOTIFICATION_BATCH = env.number("TRIBUNE_NOTIFICATION_BATCH", 1000)
+# Followers are told this many days before a consultation closes.
+TRIBUNE_CLOSING_NOTICE_DAYS = env.number("TRIBUNE_CLOSING_NOTICE_DAYS", 3)
+# Local hour of the daily digests (weekly ones go on Mondays at the same hour).
+TRIBUNE_DIGEST_HOUR = env.number("TRIBUNE_DIGEST_HOUR", 7)
 # An unsubscribe link in an e-mail works this long (then the preferences page does).
 TRIBUNE_UNSUBSCRIBE_LINK_DAYS = env.number("TRIBUNE_UNSUBSCRIBE_LINK_DAYS", 90)
 

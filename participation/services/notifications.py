@@ -16,6 +16,7 @@ they are not about following anything."""
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,6 +37,7 @@ from participation import permissions
 from participation.models import (
     Comment,
     ConsultationPage,
+    ConsultationTag,
     EmailMode,
     Follow,
     Kind,
@@ -262,6 +264,37 @@ def results_published(consultation) -> None:
     later(tasks.fan_out_notifications, Kind.RESULTS, consultation.pk)
 
 
+def announce_consultations(*, now=None) -> int:
+    """The scheduler's part (participation/schedule.py): consultations opened lately
+    are announced to those who follow one of their themes, and those closing within
+    3 days to their followers. Each is one fan-out task; run as often as wanted, an
+    announcement is made once (its event key)."""
+    from participation import tasks
+
+    now = now or timezone.now()
+    window = timedelta(days=settings.TRIBUNE_CLOSING_NOTICE_DAYS)
+    pages = ConsultationPage.objects.live().public()
+    opened = pages.filter(opens_at__lte=now, opens_at__gt=now - timedelta(days=2))
+    closing = pages.filter(closes_at__gt=now, closes_at__lte=now + window)
+    count = 0
+    for pk in opened.values_list("pk", flat=True):
+        tasks.fan_out_notifications.enqueue(Kind.NEW_CONSULTATION, pk)
+        count += 1
+    for pk in closing.values_list("pk", flat=True):
+        tasks.fan_out_notifications.enqueue(Kind.CLOSING, pk)
+        count += 1
+    return count
+
+
+def digests_due(*, now=None) -> list[str]:
+    """The digests the morning run sends: daily every day, weekly on Mondays."""
+    now = timezone.localtime(now or timezone.now())
+    modes = [EmailMode.DAILY]
+    if now.weekday() == 0:
+        modes.append(EmailMode.WEEKLY)
+    return modes
+
+
 # --- Fan-out: run by the tasks worker ----------------------------------------------------
 
 
@@ -327,6 +360,19 @@ def _event_and_recipients(kind: str, object_id: int, size: int):
         event = Event(kind, f"results:{object_id}", object_id, None, {}, None)
         follows = Follow.objects.filter(consultation_id=object_id)
         return event, _keyset(follows, "user_id", size)
+    if kind in (Kind.NEW_CONSULTATION, Kind.CLOSING):
+        consultation = ConsultationPage.objects.live().public().filter(pk=object_id).first()
+        if consultation is None:  # unpublished or made private since: nobody is told
+            return None, iter(())
+        if kind == Kind.CLOSING:
+            # Keyed by the closing date: moved by the editors, it is announced again.
+            key = f"closing:{object_id}:{consultation.closes_at:%Y%m%d%H%M}"
+            follows = Follow.objects.filter(consultation_id=object_id)
+        else:
+            key = f"new:{object_id}"
+            themes = ConsultationTag.objects.filter(content_object_id=object_id).values("tag_id")
+            follows = Follow.objects.filter(theme_id__in=themes)
+        return Event(kind, key, object_id, None, {}, None), _keyset(follows, "user_id", size)
     raise ValueError(f"unknown notification kind {kind}")
 
 

@@ -20,6 +20,7 @@ from participation.models import (
 from participation.services import comments, notifications
 from participation.services import moderation as moderation_services
 from tests import factories
+from tests.participation.test_mail_tasks import DATABASE_TASKS, run_worker, waiting_tasks
 
 
 @pytest.fixture
@@ -298,3 +299,33 @@ def test_results_tell_followers_and_email_those_who_asked(users, consultation_in
 def test_comment_model_unchanged_count(users, consultation, question):
     # The notification's comment link never changes the comment itself.
     assert Comment.objects.get(pk=question.pk).replies_count == 0
+
+
+def test_a_worker_restarted_mid_task_sends_nothing_twice(
+    users, consultation, settings, django_capture_on_commit_callbacks
+):
+    """Through django-tasks' database worker: the answer only enqueues; the worker
+    creates and sends; a worker killed before recording the result runs it again."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS  # queued in the database, as in production
+    consent_records.set_notifications(users["citizen"], True)
+    question = comments.post_comment(
+        author=users["citizen"], consultation=consultation, body="Une question ?"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        comments.post_comment(
+            author=users["agent"],
+            consultation=consultation,
+            parent=question,
+            body="La réponse.",
+            official=True,
+        )
+    assert Notification.objects.count() == 0 and mail.outbox == []
+    assert "participation.tasks.fan_out_notifications" in waiting_tasks()
+    run_worker()
+    assert Notification.objects.count() == 1 and len(mail.outbox) == 1
+    # The same task claimed again, as after a crash before its result was saved.
+    DBTaskResult.objects.update(status="READY", started_at=None, finished_at=None)
+    run_worker()
+    assert Notification.objects.count() == 1 and len(mail.outbox) == 1
