@@ -376,14 +376,38 @@ def _event_and_recipients(kind: str, object_id: int, size: int):
     raise ValueError(f"unknown notification kind {kind}")
 
 
+def _distinct_users(queryset, field: str, size: int) -> Iterator[list[int]]:
+    """Distinct user ids of `field`, in pages of `size`, keyset on the id itself."""
+    last = 0
+    while True:
+        ids = list(
+            queryset.filter(**{f"{field}__gt": last})
+            .order_by(field)
+            .values_list(field, flat=True)
+            .distinct()[:size]
+        )
+        if not ids:
+            return
+        last = ids[-1]
+        yield ids
+
+
 def _thread_recipients(answer, first: list[int], size: int) -> Iterator[list[int]]:
-    """The answered comment's author first, then everyone who wrote in the thread, then
-    the thread's followers."""
+    """The answered comment's author first, then everyone else who wrote in the thread,
+    then the thread's other followers: each person once (one notification, one live
+    count), with memory flat at any size (keyset pages, no set of everyone told)."""
     yield first
     root_id = answer.root_id or answer.parent_id
-    writers = Comment.objects.filter(Q(root_id=root_id) | Q(pk=root_id), author__isnull=False)
-    yield from _keyset(writers, "author_id", size)
-    yield from _keyset(Follow.objects.filter(thread_id=root_id), "user_id", size)
+    writers = Comment.objects.filter(
+        Q(root_id=root_id) | Q(pk=root_id), author__isnull=False
+    ).exclude(author_id__in=first)
+    yield from _distinct_users(writers, "author_id", size)
+    followers = (
+        Follow.objects.filter(thread_id=root_id)
+        .exclude(user_id__in=first)
+        .exclude(user_id__in=writers.values("author_id"))
+    )
+    yield from _keyset(followers, "user_id", size)
 
 
 def fan_out(kind: str, object_id: int) -> int:
