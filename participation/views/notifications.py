@@ -32,14 +32,14 @@ def _number(value) -> int | None:
 
 @login_required
 def centre(request):
-    page = queries.centre_page(request.user, before=_number(request.GET.get("avant")))
-    for item in page.items:
+    listing = queries.centre_page(request.user, before=_number(request.GET.get("avant")))
+    for item in listing.items:
         item.sentence = notification_mail.sentence(item)
         item.link = notification_mail.link(item)
     return TemplateResponse(
         request,
         "participation/notifications/centre.html",
-        {"page": page, "unread": queries.unread_count(request.user)},
+        {"listing": listing, "unread": queries.unread_count(request.user)},
     )
 
 
