@@ -87,4 +87,5 @@ urlpatterns += [
     path("abonnements/", notifications.follows, name="follows"),
     path("abonnements/<int:pk>/arreter/", notifications.stop_follow, name="stop_follow"),
     path("commentaires/<int:pk>/suivre/", notifications.follow_thread, name="follow_thread"),
+    path("themes/<slug:slug>/suivre/", notifications.follow_theme, name="follow_theme"),
 ]

@@ -216,8 +216,13 @@ def follow_thread(*, user, comment) -> Follow:
 
 
 def follow_theme(*, user, tag) -> Follow:
+    """Follow a theme: told of each new consultation on it."""
     if not user.is_authenticated:
         raise PermissionDenied(_("Sign in to follow this theme."))
+    if not user.has_verified_email:
+        raise PermissionDenied(
+            _("Confirm your e-mail address to take part: follow the link we sent you.")
+        )
     _hit(user, "follow")
     follow, _created = Follow.objects.get_or_create(theme=tag, user=user)
     return follow
@@ -248,7 +253,8 @@ def comment_published(comment) -> None:
 
 def comment_withdrawn(comment_ids) -> int:
     """Hidden, rejected or deleted: what was said about it leaves the centre."""
-    removed, _details = Notification.objects.filter(comment_id__in=list(comment_ids)).delete()
+    # A list or a queryset of ids (a subquery: an erased account may have written many).
+    removed, _details = Notification.objects.filter(comment_id__in=comment_ids).delete()
     return removed
 
 

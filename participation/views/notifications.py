@@ -110,6 +110,25 @@ def follow_thread(request, pk: int):
     return redirect("participation:comment", pk=comment.pk)
 
 
+@login_required
+@require_POST
+def follow_theme(request, slug: str):
+    from taggit.models import Tag
+
+    tag = get_object_or_404(Tag, slug=slug)
+    try:
+        services.follow_theme(user=request.user, tag=tag)
+    except (PermissionDenied, RateLimited) as error:
+        messages.error(request, refusal_text(error))
+    else:
+        messages.success(
+            request,
+            _("You follow the theme « %(name)s »: new consultations on it will be announced.")
+            % {"name": tag.name},
+        )
+    return redirect("participation:follows")
+
+
 def _kinds_with_modes(modes: dict, errors: dict) -> list[dict]:
     return [
         {

@@ -220,3 +220,16 @@ def test_an_unsubscribe_link_reaches_only_its_own_person(client, users):
     client.post(reverse("participation:unsubscribe", args=[_token(other, [Kind.REPLY])]))
     assert NotificationPreference.objects.get(user=citizen).reply == EmailMode.IMMEDIATE
     assert NotificationPreference.objects.get(user=other).reply == EmailMode.NEVER
+
+
+def test_following_a_theme_from_a_consultation_page(client, users, consultation_index):
+    page = factories.consultation(consultation_index, title="Pistes", themes=["mobilité"])
+    anonymous = client.get(page.url).content.decode()
+    assert "Suivre le thème" not in anonymous
+    client.force_login(users["citizen"])
+    html = client.get(page.url).content.decode()
+    assert "Suivre le thème « mobilité »" in html
+    client.post(reverse("participation:follow_theme", args=["mobilite"]))
+    (follow,) = Follow.objects.filter(user=users["citizen"])
+    assert follow.theme.name == "mobilité"
+    assert "Thème : mobilité" in client.get(reverse("participation:follows")).content.decode()
