@@ -672,6 +672,9 @@ TRIBUNE_RETENTION_DAYS = {
     "consent_records": env.number("RETENTION_CONSENT_RECORDS_DAYS", 5 * 365 + 1),
     # Summaries of purge runs shown to administrators.
     "purge_runs": env.number("RETENTION_PURGE_RUNS_DAYS", 365),
+    # Notifications of the centre, read or not: one year, then what they announced is
+    # old news and the record of who was told what goes.
+    "notifications": env.number("RETENTION_NOTIFICATIONS_DAYS", 365),
 }
 # Days before the deletion of an inactive account when a warning e-mail is sent.
 TRIBUNE_INACTIVITY_WARNING_DAYS = tuple(
@@ -712,6 +715,9 @@ TRIBUNE_RATE_LIMITS = {
     "comment_edit": (10, 60),
     "support": (env.number("TRIBUNE_RATE_SUPPORTS_PER_MINUTE", 60), 60),
     "report": (env.number("TRIBUNE_RATE_REPORTS_PER_HOUR", 10), 3600),
+    # Notifications: marking read, choices, follows (cheap writes, but writes).
+    "notification_read": (60, 60),
+    "notification_preferences": (20, 60),
 }
 
 # --- Live updates (docs/live-protocol.md, docs/operations.md) -----------------------------
@@ -739,6 +745,17 @@ if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer
     # 100): each consumer empties its channel at once into its own bounded backlog, so
     # 1,000 is ample. (The Redis pub/sub layer has no capacity: see docs/operations.md.)
     CHANNEL_LAYERS["default"].setdefault("CONFIG", {"capacity": 1000, "expiry": 60})
+
+# --- Notifications (docs/operations.md) ----------------------------------------------------
+# Recipients handled per batch by the fan-out task: one INSERT and a few reads per batch,
+# so memory stays flat for a thread followed by 100,000 people.
+TRIBUNE_NOTIFICATION_BATCH = env.number("TRIBUNE_NOTIFICATION_BATCH", 1000)
+# Followers are told this many days before a consultation closes.
+TRIBUNE_CLOSING_NOTICE_DAYS = env.number("TRIBUNE_CLOSING_NOTICE_DAYS", 3)
+# Local hour of the daily digests (weekly ones go on Mondays at the same hour).
+TRIBUNE_DIGEST_HOUR = env.number("TRIBUNE_DIGEST_HOUR", 7)
+# An unsubscribe link in an e-mail works this long (then the preferences page does).
+TRIBUNE_UNSUBSCRIBE_LINK_DAYS = env.number("TRIBUNE_UNSUBSCRIBE_LINK_DAYS", 90)
 
 # --- Community management -------------------------------------------------------------
 # Mastodon has no central server: share links open this instance's share form.

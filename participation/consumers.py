@@ -431,6 +431,26 @@ class ModerationConsumer(_Stream):
             super().deliver(message)
 
 
+class PersonalConsumer(_Stream):
+    """/ws/moi/: the signed-in person's unread notification count, for them alone.
+    Anonymous visitors are refused at the handshake; the URL names nobody, so nobody
+    can ask for another person's stream."""
+
+    async def group_for_connection(self) -> str | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            logger.info("personal stream refused to an anonymous visitor")
+            return None
+        self.person = str(user.pk)
+        return events.PEOPLE_GROUP
+
+    def deliver(self, message) -> None:
+        count = message.get("counts", {}).get(self.person)
+        if count is None or self.gone:
+            return
+        self._queue(json.dumps({"type": "notifications.count", "unread": count}))
+
+
 def _parse_moment(value):
     return datetime.fromisoformat(value) if value else None
 

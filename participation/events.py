@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 PUBLIC = "public"
 MODERATORS = "moderators"
 MODERATORS_GROUP = "moderation"
+# Every signed-in person's personal stream listens to this one group (one channel-layer
+# subscription per process, not one per person); each connection keeps only its own
+# count from a message, so what a browser receives is that person's figure alone.
+PEOPLE_GROUP = "people"
 BROADCASTS = "channel layer"  # its circuit breaker, also read by /health/ (cms.health)
 BROADCAST_TIMEOUT = 2  # seconds a committed write may wait for its broadcast, at most
 
@@ -348,3 +352,47 @@ def comment_reported(comment) -> list[Event]:
 def publish_all(found: list[Event]) -> None:
     for event in found:
         publish(event)
+
+
+# --- The personal stream: each person's unread notifications --------------------------
+
+
+def notify_counts(user_ids) -> None:
+    """Tell these people's open pages their unread count: one grouped query and one
+    broadcast per batch (services.notifications calls it per batch of the fan-out).
+    The map of counts stays inside the servers: a connection sends its own figure only.
+    Never raises, like `publish`."""
+    from django.db.models import Count  # deferred like the journal's imports
+
+    from participation.models import Notification
+
+    user_ids = list(user_ids)
+    layer = get_channel_layer()
+    if layer is None or not user_ids:
+        return
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(
+        Notification.objects.filter(recipient_id__in=user_ids, read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
+    )
+    message = {
+        "type": "event.broadcast",
+        "event": {"type": "notifications.count"},
+        "counts": {str(pk): n for pk, n in counts.items()},
+    }
+    breaker = breaker_for(BROADCASTS)
+    if not breaker.allows():
+        logger.info("notification counts skipped: channel layer out")
+        return
+    try:
+        async_to_sync(_send)(layer, PEOPLE_GROUP, message)
+    except Exception as error:
+        breaker.failed(error)
+        logger.warning(
+            "notification counts not broadcast",
+            exc_info=not isinstance(error, (RedisError, OSError, TimeoutError)),
+        )
+    else:
+        breaker.succeeded()

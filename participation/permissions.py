@@ -523,4 +523,43 @@ def follow_reason(user, consultation) -> str | None:
         return _("Sign in to follow this consultation.")
     if not user.has_verified_email:
         return _("Confirm your e-mail address to take part: follow the link we sent you.")
+    if not _is_public(consultation):
+        return _("This consultation is not public: it cannot be followed.")
     return None
+
+
+READ_NOTIFICATION = "participation.read_notification"
+STOP_FOLLOW = "participation.stop_follow"
+FOLLOW_THREAD = "participation.follow_thread"
+
+
+@rule(READ_NOTIFICATION)
+def read_notification_reason(user, notification) -> str | None:
+    """Only the recipient reads or marks a notification (someone else's id is refused
+    with the same words as a missing one: nothing tells it exists)."""
+    if not user.is_authenticated or notification is None or notification.recipient_id != user.pk:
+        return _("This notification does not exist or is not yours.")
+    return None
+
+
+@rule(STOP_FOLLOW)
+def stop_follow_reason(user, follow) -> str | None:
+    if not user.is_authenticated or follow is None or follow.user_id != user.pk:
+        return _("This follow does not exist or is not yours.")
+    return None
+
+
+@rule(FOLLOW_THREAD)
+def follow_thread_reason(user, comment) -> str | None:
+    if why := follow_reason(user, comment.consultation):
+        return why
+    if comment.state != State.PUBLISHED:
+        return _("This thread cannot be followed.")
+    return None
+
+
+def _is_public(consultation) -> bool:
+    """Live and without view restriction on it or above it (a private or draft page is
+    never followed: its notifications would reveal it). The restrictions are remembered
+    per page (cms.models.RememberedRestrictions): no query on the consultation page."""
+    return bool(consultation.live) and not consultation.get_view_restrictions()

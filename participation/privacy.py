@@ -366,15 +366,77 @@ registry.register_data(
 registry.register_data(
     "participation.Follow",
     user_fields=["user"],
-    category=_("E-mails"),
-    purpose=_("Tell you by e-mail when the results of a consultation you follow come out."),
+    category=_("Notifications"),
+    purpose=_(
+        "Tell you what happens in the consultations, threads and themes you follow "
+        "(followed when you comment or vote, unless you turned that off)."
+    ),
     legal_basis=LegalBasis.CONSENT,
-    recipients=_("Nobody: the e-mail is sent automatically."),
+    recipients=_("Nobody: notifications are made automatically."),
     retention=_("Until you stop following, or delete your account."),
-    export=fields("consultation__title", "created_at", "notified_at"),
+    export=fields(
+        "consultation__title", "thread_id", "theme__name", "automatic", "created_at", "notified_at"
+    ),
     export_name="suivis",
     erase=delete(),
     order=40,
+)
+
+registry.register_data(
+    "participation.Notification",
+    user_fields=["recipient"],
+    category=_("Notifications"),
+    purpose=_(
+        "Your notification centre, and the e-mails you chose: replies, official answers, "
+        "moderation decisions, results, new and closing consultations."
+    ),
+    legal_basis=LegalBasis.CONSENT,
+    recipients=_("Nobody: only you see your notifications."),
+    retention=_("1 year, read or not; deleted with your account."),
+    export=fields(
+        "kind", "consultation__title", "comment_id", "created_at", "read_at", "emailed_at"
+    ),
+    export_name="notifications",
+    erase=delete(),
+    retention_rules=["participation.notifications"],
+    order=40,
+)
+
+registry.register_data(
+    "participation.NotificationPreference",
+    user_fields=["user"],
+    category=_("Notifications"),
+    purpose=_(
+        "Your choices of e-mails per kind of notification (each change is also a proof of consent)."
+    ),
+    legal_basis=LegalBasis.CONSENT,
+    recipients=_("Nobody."),
+    retention=_("Until you delete your account."),
+    export=fields(
+        "reply",
+        "official_answer",
+        "decision",
+        "results",
+        "new_consultation",
+        "closing",
+        "auto_follow",
+        "updated_at",
+    ),
+    export_name="preferences-notifications",
+    erase=delete(),
+    order=40,
+)
+
+registry.register_rule(
+    registry.RetentionRule(
+        key="participation.notifications",
+        label=_("Notifications of the notification centre, read or not"),
+        model="participation.Notification",
+        setting="notifications",
+        action="delete",
+        due=registry.older_than("participation.Notification", "created_at"),
+        apply=registry.delete_rows,
+    )
 )
 
 registry.register_data(

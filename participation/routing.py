@@ -10,4 +10,5 @@ websocket_urlpatterns = [
         consumers.ConsultationConsumer.as_asgi(),
     ),
     path("ws/moderation/", consumers.ModerationConsumer.as_asgi()),
+    path("ws/moi/", consumers.PersonalConsumer.as_asgi()),
 ]

@@ -67,6 +67,23 @@ def purge():
     return purge_expired(trigger="scheduler").total
 
 
+def notification_digests():
+    # Deferred like purge: the tasks module imports the services.
+    from participation import tasks
+    from participation.services import notifications
+
+    modes = notifications.digests_due()
+    for mode in modes:
+        tasks.send_notification_digests.enqueue(mode)
+    return ", ".join(modes)
+
+
+def announce_consultations():
+    from participation.services import notifications
+
+    return notifications.announce_consultations()
+
+
 JOBS = [
     # Wagtail's pages and revisions with a go-live or expiry date that has passed.
     Job("publish_scheduled", command("publish_scheduled"), every=timedelta(minutes=1)),
@@ -77,6 +94,15 @@ JOBS = [
         every=timedelta(hours=1),
     ),
     Job("rollup_engagement_all", command("rollup_engagement"), at=lambda: time(2, 30)),
+    # New consultations on followed themes, and followed ones closing soon (each
+    # announced once: the fan-out's event keys).
+    Job("announce_consultations", announce_consultations, every=timedelta(minutes=15)),
+    # E-mail digests of notifications: daily, and weekly on Mondays, in the morning.
+    Job(
+        "notification_digests",
+        notification_digests,
+        at=lambda: time(settings.TRIBUNE_DIGEST_HOUR),
+    ),
     # Retention rules (consent/privacy.py of each app), at night.
     Job("purge_expired_data", purge, at=lambda: time(settings.TRIBUNE_PURGE_HOUR)),
 ]

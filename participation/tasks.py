@@ -33,18 +33,20 @@ def flush_visits():
 
 
 @task()
-def send_decision_email(decision_id: int):
-    """Tell a comment's author what moderation decided (services.notifications)."""
-    from participation.models import ModerationDecision
+def fan_out_notifications(kind: str, object_id: int):
+    """Create the notifications of one event and send its immediate e-mails, batch by
+    batch (services.notifications.fan_out: safe to run again after a restart)."""
     from participation.services import notifications
 
-    decision = (
-        ModerationDecision.objects.select_related("author", "comment__consultation")
-        .filter(pk=decision_id)
-        .first()
-    )
-    if decision is not None:
-        notifications.decision_made(decision)
+    notifications.fan_out(kind, object_id)
+
+
+@task()
+def send_notification_digests(mode: str):
+    """The daily or weekly digests (services.notifications.send_digests)."""
+    from participation.services import notifications
+
+    notifications.send_digests(mode)
 
 
 @task()
@@ -65,14 +67,3 @@ def send_alert_emails(alert_id: int):
     alert = ModerationAlert.objects.select_related("consultation").filter(pk=alert_id).first()
     if alert is not None:
         notifications.alert_raised(alert)
-
-
-@task()
-def notify_followers(consultation_id: int, follow_ids: list[int]):
-    """The results e-mail to each follower not told yet (services.community)."""
-    from participation.models import ConsultationPage
-    from participation.services import community
-
-    consultation = ConsultationPage.objects.filter(pk=consultation_id).first()
-    if consultation is not None:
-        community.notify_followers(consultation, follow_ids)

@@ -69,3 +69,23 @@ urlpatterns += [
     path("flux/rss/", ConsultationsFeed(), name="feed_rss"),
     path("flux/atom/", ConsultationsAtomFeed(), name="feed_atom"),
 ]
+
+# Notifications: the centre, follows, e-mail choices, one-click unsubscribe (ids and
+# signed tokens only in URLs).
+from participation.views import notifications  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", notifications.centre, name="notifications"),
+    path("notifications/<int:pk>/lue/", notifications.mark_read, name="notification_read"),
+    path("notifications/tout-lu/", notifications.mark_all_read, name="notifications_read_all"),
+    path("notifications/preferences/", notifications.preferences, name="notification_preferences"),
+    path(
+        "notifications/desabonnement/<str:token>/",
+        notifications.unsubscribe,
+        name="unsubscribe",
+    ),
+    path("abonnements/", notifications.follows, name="follows"),
+    path("abonnements/<int:pk>/arreter/", notifications.stop_follow, name="stop_follow"),
+    path("commentaires/<int:pk>/suivre/", notifications.follow_thread, name="follow_thread"),
+    path("themes/<slug:slug>/suivre/", notifications.follow_theme, name="follow_theme"),
+]

@@ -40,6 +40,12 @@ from participation.models.moderation import (
     ModerationRules,
     ModeratorScope,
 )
+from participation.models.notifications import (
+    EmailMode,
+    Kind,
+    Notification,
+    NotificationPreference,
+)
 from participation.models.polls import (
     Ballot,
     Choice,
@@ -70,8 +76,10 @@ __all__ = [
     "ConsultationTag",
     "DailyFigures",
     "Decision",
+    "EmailMode",
     "Feedback",
     "Follow",
+    "Kind",
     "LiveEvent",
     "Metric",
     "ModerationAlert",
@@ -79,6 +87,8 @@ __all__ = [
     "ModerationRules",
     "ModeratorScope",
     "Network",
+    "Notification",
+    "NotificationPreference",
     "Objective",
     "PageVisits",
     "Poll",

@@ -199,13 +199,33 @@ class Feedback(models.Model):
 
 
 class Follow(models.Model):
-    """A person asked to be told by e-mail when the consultation's results come out."""
+    """A person follows a consultation, a thread (its top-level comment) or a theme:
+    they are told of what happens there (services.notifications). Exactly one target.
+    `automatic`: made by commenting or voting, not by the « Suivre » button."""
 
     consultation = models.ForeignKey(
         "participation.ConsultationPage",
         verbose_name=_("consultation"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="follows",
+    )
+    thread = models.ForeignKey(
+        "participation.Comment",
+        verbose_name=_("thread"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    theme = models.ForeignKey(
+        "taggit.Tag",
+        verbose_name=_("theme"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -213,6 +233,7 @@ class Follow(models.Model):
         on_delete=models.CASCADE,
         related_name="consultation_follows",
     )
+    automatic = models.BooleanField(_("followed by taking part"), default=False)
     created_at = models.DateTimeField(_("followed since"), auto_now_add=True)
     notified_at = models.DateTimeField(_("told of the results at"), null=True, blank=True)
 
@@ -220,13 +241,26 @@ class Follow(models.Model):
         verbose_name = _("follow")
         verbose_name_plural = _("follows")
         constraints = [
+            # NULLs never collide in a unique index: each target has its own.
             models.UniqueConstraint(
                 fields=["consultation", "user"], name="community_follow_once_per_person"
-            )
+            ),
+            models.UniqueConstraint(fields=["thread", "user"], name="follow_thread_once"),
+            models.UniqueConstraint(fields=["theme", "user"], name="follow_theme_once"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(consultation__isnull=False, thread__isnull=True, theme__isnull=True)
+                    | models.Q(consultation__isnull=True, thread__isnull=False, theme__isnull=True)
+                    | models.Q(consultation__isnull=True, thread__isnull=True, theme__isnull=False)
+                ),
+                name="follow_one_target",
+            ),
         ]
+        indexes = [models.Index(fields=["user", "-id"], name="follow_user")]
 
     def __str__(self) -> str:
-        return f"{self.consultation_id} ← {self.user_id}"
+        target = self.consultation_id or self.thread_id or self.theme_id
+        return f"{target} ← {self.user_id}"
 
 
 class ConsultationResults(models.Model):

@@ -30,6 +30,7 @@ from participation.models import (
     ThreadStats,
 )
 from participation.models.comments import MAX_DEPTH, PATH_SEGMENT, path_segment
+from participation.services import notifications
 from participation.services import rules as moderation_rules
 
 logger = logging.getLogger(__name__)
@@ -98,11 +99,18 @@ def move_to_state(comment, state: str) -> None:
     """Change a comment's state and keep every counter right. Call inside a transaction
     after the permission check; the moderation services build on this."""
     was_published = comment.state == State.PUBLISHED
+    was_pending = comment.state == State.PENDING
     comment.state = state
     Comment.objects.filter(pk=comment.pk).update(state=state)
     now_published = state == State.PUBLISHED
     if was_published != now_published:
         _count_published(comment, 1 if now_published else -1)
+    if was_published and not now_published:
+        # Hidden, rejected or deleted: what the centre said about it is withdrawn.
+        notifications.comment_withdrawn([comment.pk])
+    elif now_published and was_pending:
+        # Released by a moderator: those it answers are told now.
+        notifications.comment_published(comment)
     if comment.is_official and comment.root_id:
         _refresh_official_flag(comment.root_id)
 
@@ -216,6 +224,8 @@ def post_comment(
         if official and comment.is_published:
             Comment.objects.filter(pk=comment.root_id).update(has_official_answer=True)
         moderation_rules.after_post(comment, hold_rule, hold_action, count=posted_at is None)
+        if posted_at is None:  # history being loaded tells nobody
+            notifications.comment_posted(comment)
         found = events.comment_created(comment)
         transaction.on_commit(lambda: events.publish_all(found))
     logger.info(
@@ -389,6 +399,7 @@ def erase_authored(user_ids) -> int:
     _subtract(Comment, replies_lost, "replies_count")
     _subtract(ThreadStats, comments_lost, "comments")
     CommentVersion.objects.filter(comment__author_id__in=user_ids).delete()
+    notifications.comment_withdrawn(comments.values_list("pk", flat=True))
     comments.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
     erased = comments.update(
         body="", position="", state=State.DELETED, author=None, idempotency_key=None

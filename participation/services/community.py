@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms import queries as cms_queries
-from consent.services.mail import render_text
 from participation import permissions, ratelimits, tasks
 from participation.models import (
     Ballot,
@@ -37,7 +36,7 @@ from participation.models import (
     State,
     Support,
 )
-from participation.services import visits
+from participation.services import notifications, visits
 
 logger = logging.getLogger(__name__)
 
@@ -362,8 +361,8 @@ def save_results(*, user, consultation, summary, decisions) -> ConsultationResul
 
 
 def publish_results(*, user, consultation) -> int:
-    """Show the results on the consultation page and e-mail the followers not told yet.
-    Returns how many e-mails are sent (after commit)."""
+    """Show the results on the consultation page and tell its followers (after commit).
+    Returns how many people follow it."""
     permissions.require(user, permissions.PUBLISH_RESULTS, consultation)
     if consultation.status != "closed":
         raise ValidationError(
@@ -383,45 +382,16 @@ def publish_results(*, user, consultation) -> int:
             results.published_at = timezone.now()
             results.published_by = user
             results.save(update_fields=["published_at", "published_by"])
-        follower_ids = list(
-            Follow.objects.filter(consultation=consultation, notified_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        )
+        followers = Follow.objects.filter(consultation=consultation).count()
         # The figures published with the results cover every contribution, up to now.
         rollup(consultation)
-        transaction.on_commit(lambda: tasks.notify_followers.enqueue(consultation.pk, follower_ids))
+        # Followers are told through the notification centre, and by e-mail as each
+        # chose (services.notifications: once per consultation, even if published again).
+        notifications.results_published(consultation)
     # The results show on the public page: kept anonymous copies (cms.pagecache) are
     # built again (after the block: a spurious new version on a rollback costs nothing).
     cms_queries.forget_published()
-    return len(follower_ids)
-
-
-def notify_followers(consultation, follow_ids) -> int:
-    """One e-mail per follower, each marked as told so a second publish sends nothing."""
-    from django.core.mail import send_mail
-    from django.utils import translation
-
-    sent = 0
-    site = consultation.get_site()
-    url = consultation.full_url or consultation.url
-    follows = Follow.objects.filter(pk__in=follow_ids, notified_at__isnull=True).select_related(
-        "user"
-    )
-    for follow in follows.iterator():
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {"consultation": consultation, "url": url, "user": follow.user, "site": site}
-            subject = render_text("participation/community/email/results_subject.txt", context)
-            body = render_text("participation/community/email/results_message.txt", context)
-        try:
-            send_mail(" ".join(subject.split()), body, None, [follow.user.email])
-        except Exception:
-            logger.exception("results e-mail not sent (follow %s)", follow.pk)
-            continue
-        Follow.objects.filter(pk=follow.pk).update(notified_at=timezone.now())
-        sent += 1
-    logger.info("results of consultation %s: %s follower(s) told", consultation.pk, sent)
-    return sent
+    return followers
 
 
 # --- Objectives -----------------------------------------------------------------------

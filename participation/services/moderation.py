@@ -163,7 +163,7 @@ def _remove(moderator, comment, *, target, reason, note) -> Comment:
             previous=previous,
         )
         _broadcast_state(current, was_published=previous == State.PUBLISHED)
-        notifications.later(tasks.send_decision_email, decision.pk)
+        notifications.decision_made(decision)
     logger.info("comment %s %s by a moderator (%s)", current.pk, target, reason)
     return current
 
@@ -459,7 +459,7 @@ def decide_appeal(*, moderator, appeal, grant: bool, answer="") -> Appeal:
         current.save(update_fields=["status", "decided_by", "decided_at", "answer"])
         _audit(comment, LOG_APPEAL_DECIDED, moderator, granted=grant, answer=answer)
         _broadcast_state(comment, was_published=was_published)
-        notifications.later(tasks.send_decision_email, decision.pk)
+        notifications.decision_made(decision)
     return current
 
 

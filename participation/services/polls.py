@@ -28,6 +28,7 @@ from participation.models import (
     TextAnswer,
 )
 from participation.queries import polls as poll_queries
+from participation.services import notifications
 
 logger = logging.getLogger(__name__)
 
@@ -244,6 +245,8 @@ def cast_ballot(*, voter, poll: Poll, answers: dict) -> Outcome:
         try:
             with transaction.atomic():
                 outcome = _write(voter, poll, cleaned)
+                if outcome.created:
+                    notifications.follow_automatically(voter, poll.consultation)
                 # A changed ballot changes nothing public unless the tallies are shown
                 # to everyone; a new one changes the number of participants.
                 if outcome.created or (

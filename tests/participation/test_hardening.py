@@ -154,17 +154,23 @@ def test_a_decision_e_mail_shows_the_note_as_typed(
     assert MARKUP in message.body
     assert "&lt;" not in message.body and "&#x27;" not in message.body
     assert "&amp;" not in message.body
-    assert not getattr(message, "alternatives", None)  # plain text only: nothing to escape
+    # The HTML part (notification e-mails have both) escapes it like any page.
+    (html, mimetype), *_others = message.alternatives
+    assert mimetype == "text/html"
+    assert MARKUP not in html and "&lt;" in html
 
 
 def test_the_results_e_mail_greets_the_follower_by_their_name_as_typed(
     users, consultation, mailoutbox
 ):
+    from participation.models import Kind
+    from participation.services import notifications
+
     follower = factories.UserFactory(display_name=MARKUP)
     consultation.title = "Vélos & bus"
     consultation.save_revision().publish()
-    follow = community_services.Follow.objects.create(consultation=consultation, user=follower)
-    assert community_services.notify_followers(consultation, [follow.pk]) == 1
+    community_services.Follow.objects.create(consultation=consultation, user=follower)
+    assert notifications.fan_out(Kind.RESULTS, consultation.pk) == 1
     (message,) = mailoutbox
     assert f"Bonjour {MARKUP}," in message.body
     assert "Vélos & bus" in message.body and "&amp;" not in message.body

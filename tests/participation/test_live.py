@@ -23,6 +23,7 @@ from participation import consumers, events
 from participation.models import CommentModeration, LiveEvent, State
 from participation.queries.live import author_key
 from participation.services import comments as services
+from participation.services import notifications as notification_services
 from participation.services import polls as poll_services
 from participation.services.comments import move_to_state
 from participation.views.live import page_cursor
@@ -855,3 +856,71 @@ def test_with_the_layer_down_the_socket_is_refused_and_the_page_can_poll(
     assert live(scenario) is False
     start = page_cursor(timezone.now())
     assert catch_up(client, consultation, start).status_code == 200
+
+
+# --- The personal stream /ws/moi/: a person's own unread count, nobody else's ----------
+
+
+def test_an_official_answer_raises_the_askers_count_on_their_stream_only(
+    application, client, users, consultation, act
+):
+    asker, neighbour = users["citizen"], factories.UserFactory()
+    question = services.post_comment(author=asker, consultation=consultation, body="Question ?")
+    asker_cookie = session_cookie(client, asker)
+    neighbour_cookie = session_cookie(Client(), neighbour)
+
+    async def scenario():
+        mine, connected, _code = await open_stream(application, "/ws/moi/", asker_cookie)
+        assert connected
+        theirs, connected, _code = await open_stream(application, "/ws/moi/", neighbour_cookie)
+        assert connected
+        await act(
+            services.post_comment,
+            author=users["agent"],
+            consultation=consultation,
+            parent=question,
+            body="Réponse officielle.",
+            official=True,
+        )
+        result = await frames(mine), await frames(theirs)
+        await mine.disconnect()
+        await theirs.disconnect()
+        return result
+
+    mine, theirs = live(scenario)
+    assert [json.loads(text) for text in mine] == [{"type": "notifications.count", "unread": 1}]
+    assert theirs == []  # not in the thread: nothing, and never the asker's figure
+    assert asker.email not in "".join(mine) and str(asker.pk) not in "".join(mine)
+
+
+def test_marking_all_read_brings_the_count_back_to_zero_live(
+    application, client, users, consultation, act
+):
+    asker = users["citizen"]
+    question = services.post_comment(author=asker, consultation=consultation, body="Q ?")
+    services.post_comment(
+        author=factories.UserFactory(), consultation=consultation, parent=question, body="R"
+    )
+    notification_services.fan_out("reply", question.pk + 1)
+    cookie = session_cookie(client, asker)
+
+    async def scenario():
+        mine, connected, _code = await open_stream(application, "/ws/moi/", cookie)
+        await act(notification_services.mark_all_read, user=asker)
+        found = await frames(mine)
+        await mine.disconnect()
+        return connected, found
+
+    connected, found = live(scenario)
+    assert connected
+    assert [json.loads(text)["unread"] for text in found] == [0]
+
+
+def test_the_personal_stream_is_refused_to_visitors(application, db):
+    async def scenario():
+        communicator, connected, _code = await open_stream(application, "/ws/moi/")
+        if connected:
+            await communicator.disconnect()
+        return connected
+
+    assert live(scenario) is False

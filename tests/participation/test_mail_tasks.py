@@ -73,7 +73,7 @@ def test_a_rejection_enqueues_the_e_mail_and_the_worker_sends_it(
     assert response.status_code == 302
     # The moderator's click sent nothing: the e-mail waits for the worker.
     assert mail.outbox == []
-    assert waiting_tasks() == ["participation.tasks.send_decision_email"]
+    assert waiting_tasks() == ["participation.tasks.fan_out_notifications"]
     run_worker()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

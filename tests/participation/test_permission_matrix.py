@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import roles
 from participation import permissions
-from participation.models import ModerationAlert, ModeratorScope
+from participation.models import Follow, Kind, ModerationAlert, ModeratorScope, Notification
 from participation.services import comments as comment_services
 from participation.services import moderation as moderation_services
 from tests import factories
@@ -83,6 +83,10 @@ MATRIX = {
     permissions.GIVE_FEEDBACK: ("consultation", {"author"}),
     # A ban keeps a person from taking part, not from being told what happens.
     permissions.FOLLOW: ("consultation", PARTICIPANTS | {"banned"}),
+    permissions.FOLLOW_THREAD: ("comment", PARTICIPANTS | {"banned"}),
+    # One's own notifications and follows only.
+    permissions.READ_NOTIFICATION: ("author's notification", {"author"}),
+    permissions.STOP_FOLLOW: ("author's follow", {"author"}),
 }
 
 
@@ -129,6 +133,15 @@ def world(users, consultation, other):
         ),
         "appeal": appeal,
         "decision": decision,
+        "author's notification": Notification.objects.create(
+            recipient=people["author"],
+            kind=Kind.DECISION,
+            event_key=f"decision:{decision.pk}",
+            consultation=consultation,
+            created_at=decision.created_at,
+        ),
+        # Commenting followed the consultation.
+        "author's follow": Follow.objects.get(user=people["author"], consultation=consultation),
     }
     return people, targets
 
