@@ -13,7 +13,8 @@ function label(n, one, many) {
 function show(n) {
   const before = Number(count.dataset.count || "0");
   count.dataset.count = String(n);
-  count.textContent = label(n, "one", "many");
+  // « aucune non lue » rather than « 0 non lues », as the server writes it.
+  count.textContent = n === 0 ? bell.dataset.none : label(n, "one", "many");
   if (n > before && region) {
     region.textContent = label(n, "newOne", "newMany");
   }
