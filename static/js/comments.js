@@ -40,7 +40,13 @@ function placeNewComments(area) {
       }
     }
     if (!list) continue;
-    if (parentId) list.append(item);
+    // Already placed by a live frame that came before this answer: this copy replaces it,
+    // so the page never holds the same comment twice.
+    const arrived = item.id
+      ? [...document.querySelectorAll(`[id="${item.id}"]`)].find((other) => !area.contains(other))
+      : null;
+    if (arrived) arrived.replaceWith(item);
+    else if (parentId) list.append(item);
     else list.prepend(item);
   }
   for (const list of area.querySelectorAll(":scope > .comments--new")) {

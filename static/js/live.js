@@ -199,12 +199,19 @@ function start(root) {
     if (!html) return; // not visible to this reader any more
     if (event.parent) {
       if (!document.getElementById(`commentaire-${event.parent}`)) return; // not on this page
-      const item = build(html);
+      const parsed = parse(html);
+      // The reader's own reply can arrive here before the answer to their own post:
+      // it is placed, but not announced as news (their post says « publiée »).
+      const own = Boolean(parsed) && reader.signed_in === true && Boolean(reader.key)
+        && parsed.dataset.author === reader.key;
+      const item = parsed ? settle(parsed) : null;
       const list = repliesList(event.parent);
       if (item && list) {
         list.append(item);
-        state.newReplies += 1;
-        scheduleAnnouncement();
+        if (!own) {
+          state.newReplies += 1;
+          scheduleAnnouncement();
+        }
       }
       return;
     }
