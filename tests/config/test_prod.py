@@ -139,3 +139,38 @@ def test_with_a_certificate_nginx_speaks_only_modern_tls_and_sends_plain_http_to
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+NO_SYSTEMD = shutil.which("systemd-analyze") is None
+
+
+@pytest.mark.skipif(
+    NO_SYSTEMD and not os.environ.get("CI"),
+    reason="systemd-analyze absent (apt-get install systemd)",
+)
+def test_systemd_accepts_the_units_of_deploy(tmp_path):
+    """systemd's own checker reads every unit of deploy/systemd/ as a server would have
+    them (the checkout in place of /srv/tribune): directives, types, dependencies, and
+    that each command exists and is executable."""
+    units = sorted((prod.ROOT / "deploy" / "systemd").iterdir())
+    for unit in units:
+        text = unit.read_text().replace("/etc/tribune/tribune.env", str(EXAMPLE))
+        (tmp_path / unit.name).write_text(text.replace("/srv/tribune", str(prod.ROOT)))
+    names = [
+        unit.name.replace("@.", "@8001.") if "@." in unit.name else unit.name for unit in units
+    ]
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *names],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
+    # And it does complain when a unit is wrong: a misspelt type, a missing command.
+    broken = (tmp_path / "tribune-web.service").read_text().replace("Type=exec", "Type=exce")
+    (tmp_path / "broken.service").write_text(broken.replace(str(prod.ROOT), "/nonexistent"))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", "broken.service"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "exce" in result.stderr and "not executable" in result.stderr
