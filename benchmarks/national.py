@@ -10,8 +10,9 @@ bulk_create, as the services would leave every counter and path), `--scale` time
 every depth; the biggest consultation holds 300,000), 500,000 supports and 300,000
 ballots — 2,000,000 contributions — and prints how long that took.
 
-Then, through gunicorn (2 sync workers, production settings, a Redis of its own) with
-wrk sending a browser's headers, for `--duration` seconds at 1 and at 16 connections:
+Then, through nginx (deploy/nginx.conf.template) in front of gunicorn (2 sync workers,
+production settings, a Redis of its own), with wrk sending a browser's headers, for
+`--duration` seconds at 1 and at 16 connections:
 the bare page (one indexed query, the ratio's yardstick, measured in the same run),
 home, the consultation list, the biggest consultation (first and deep page of each
 sort, a permalink to an old comment), search, the moderation queue and the dashboard
@@ -32,6 +33,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +50,15 @@ from _setup import ThrowAwayDatabase
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from serve import collect_static
 
-from tests.production import BROWSER_HEADERS, database_url, gunicorn, server_environment
+from config import prod
+from tests.production import (
+    BROWSER_HEADERS,
+    Server,
+    database_url,
+    free_port,
+    gunicorn,
+    server_environment,
+)
 from tests.redis_server import RedisServer
 
 ACCOUNTS = 500_000
@@ -58,6 +68,7 @@ BIGGEST = 300_000
 SUPPORTS = 500_000
 BALLOTS = 300_000
 REPLY_SHARE = 0.33
+HEAVY_AUTHORS = 10
 BATCH = 5_000
 CONTRIBUTION_TABLES = ("participation_comment", "participation_support", "participation_ballot")
 TARGETS = {"public_p95_ms_1": 100, "consultation_ratio_16": 0.5, "admin_p95_ms_1": 200}
@@ -128,6 +139,14 @@ def build_thread(consultation, size: int, supports: int, people: list[int], rng,
         while ancestor is not None:
             replies[ancestor] += 1
             ancestor = None if parent[ancestor] is None else parent[ancestor] - next_id
+
+    def author(n: int) -> int:
+        # One comment in a hundred is by one of the few most active people, so some
+        # accounts hold thousands of contributions (the privacy export measured below).
+        if n % 100 == 0:
+            return people[(n // 100) % HEAVY_AUTHORS]
+        return people[(n * 7919) % len(people)]
+
     supported: dict[int, set] = {}
     for _ in range(supports):
         n = rng.randrange(size)
@@ -140,7 +159,7 @@ def build_thread(consultation, size: int, supports: int, people: list[int], rng,
                 Comment(
                     pk=next_id + n,
                     consultation_id=consultation.pk,
-                    author_id=people[(n * 7919) % len(people)],
+                    author_id=author(n),
                     parent_id=parent[n],
                     root_id=root[n],
                     depth=depth[n],
@@ -225,6 +244,26 @@ def build(scale: float) -> dict:
         "database_mb": round(size_bytes / 2**20),
         "biggest": consultations[0],
     }
+
+
+def nginx_in_front(server, env: dict, log_dir: Path) -> Server:
+    """The production topology's front: deploy/nginx.conf.template rendered for this
+    gunicorn (static files from disk, everything else proxied), as `make prod` runs it."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(binary):
+        sys.exit("nginx est absent : apt-get install nginx")
+    port = free_port()
+    site = prod.render_site(
+        listen=f"127.0.0.1:{port}",
+        server_name="127.0.0.1 localhost",
+        var_dir=Path(env["TRIBUNE_VAR_DIR"]),
+        gunicorn=f"127.0.0.1:{server.port}",
+        uvicorn=[f"127.0.0.1:{server.port}"] * 2,  # no WebSocket is measured here
+    )
+    conf = log_dir / "nginx.conf"
+    conf.write_text(prod.render_main(site, log_dir))
+    command = [binary, "-e", "stderr", "-c", str(conf), "-p", str(log_dir)]
+    return Server("nginx", command, port, env, log_dir / "nginx.log").start()
 
 
 def staff_session(user) -> str:
@@ -392,6 +431,7 @@ def main():
         collect_static(env)
         log_dir = Path(tempfile.mkdtemp(prefix="tribune-national-"))
         server = gunicorn(env, log_dir / "gunicorn.log", workers=2).start()
+        proxy = nginx_in_front(server, env, log_dir)
         figures = {}
         try:
             cookie = staff_session(staff)
@@ -400,7 +440,7 @@ def main():
             for name, path, page_cookie in measured:
                 # What wrk will time is the page itself: not a sign-in form, not an error.
                 answer = requests.get(
-                    server.url + path,
+                    proxy.url + path,
                     headers={**BROWSER_HEADERS, **({"Cookie": page_cookie} if page_cookie else {})},
                     allow_redirects=False,
                     timeout=60,
@@ -409,12 +449,13 @@ def main():
                 assert 'name="password"' not in answer.text, name
                 figures[name] = {"bytes": len(answer.content)}
                 for connections in (1, 16):
-                    wrk(server.url + path, connections, 2, page_cookie)  # warm
+                    wrk(proxy.url + path, connections, 2, page_cookie)  # warm
                     figures[name][str(connections)] = wrk(
-                        server.url + path, connections, args.duration, page_cookie
+                        proxy.url + path, connections, args.duration, page_cookie
                     )
                 progress(f"{name} : {json.dumps(figures[name])}")
         finally:
+            proxy.stop()
             server.stop()
             redis.close()
         explained = full_scans(
@@ -436,7 +477,7 @@ def main():
             {
                 "bench": "national",
                 "db": "postgresql",
-                "server": "gunicorn, 2 sync workers",
+                "server": "nginx → gunicorn, 2 sync workers",
                 "scale": args.scale,
                 "duration_s": args.duration,
                 **built,
