@@ -73,3 +73,9 @@ def test_an_official_answer_raises_the_bell_live(page, live_site):
     ).check()
     page.get_by_role("button", name="Enregistrer mes choix").click()
     expect(page.get_by_text("Vos choix sont enregistrés.")).to_be_visible()
+
+    # Commenting followed the consultation: « Mes abonnements » lists it, with its stop.
+    page.get_by_role("link", name="Mes abonnements").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes abonnements")
+    expect(page.get_by_role("main")).to_contain_text("Plan vélo 2027")
+    assert_no_axe_violations(page)
